@@ -1,0 +1,70 @@
+//! The feature extractor against librosa 0.11, on the fixtures of `scripts/make_fixtures.py`
+//! (`tests/fixtures/*.bin`): mel dB max |err| ≤ 0.01 dB, MFCC max |err| ≤ 0.01, chroma max |err| ≤ 1e-3,
+//! shapes 12×130, 128×130, 20×130.
+//!
+//! Also checks the stored native outputs (`tests/fixtures/native/*.bin`, which the browser test compares the
+//! wasm build with) are still what this build computes. Regenerate them after a deliberate change with
+//! `cargo test -p genre --test features_reference -- --ignored write_native_fixtures`.
+
+#[path = "fixtures/fixture.rs"]
+mod fixture;
+
+use std::path::PathBuf;
+
+use genre::features::{FeatureExtractor, FeatureParams, SEGMENT_FRAMES};
+
+fn native_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/native")
+}
+
+#[test]
+fn fixtures_match_librosa() {
+    let mut fx = FeatureExtractor::new(FeatureParams::default());
+    println!(
+        "{:<20} {:>12} {:>12} {:>12}",
+        "fixture", "chroma", "mel dB", "MFCC"
+    );
+    for (name, bytes) in fixture::LIBROSA {
+        let fix = fixture::parse(bytes);
+        assert_eq!(fix.samples.len(), 66_150, "{name}: a 3-s segment");
+        assert_eq!(fix.reference.n_frames, SEGMENT_FRAMES, "{name}: 130 frames");
+        let got = fx.compute(&fix.samples);
+        let e = fixture::check_against_librosa(name, &got, &fix.reference);
+        println!(
+            "{name:<20} {:>12.3e} {:>12.3e} {:>12.3e}",
+            e.chroma, e.mel_db, e.mfcc
+        );
+    }
+}
+
+#[test]
+fn stored_native_outputs_are_current() {
+    let mut fx = FeatureExtractor::new(FeatureParams::default());
+    for (name, bytes) in fixture::LIBROSA {
+        let path = native_dir().join(format!("{name}.bin"));
+        let stored = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; write it with `cargo test -p genre --test features_reference -- --ignored write_native_fixtures`",
+                path.display()
+            )
+        });
+        let native = fixture::parse_native(&stored);
+        let got = fx.compute(&fixture::parse(bytes).samples);
+        let e = fixture::check_against_native(name, &got, &native);
+        println!("{name:<20} native vs stored native: {e:.3e}");
+    }
+}
+
+/// Writes this build's outputs for every fixture to `tests/fixtures/native/` (run by hand).
+#[test]
+#[ignore]
+fn write_native_fixtures() {
+    let mut fx = FeatureExtractor::new(FeatureParams::default());
+    std::fs::create_dir_all(native_dir()).unwrap();
+    for (name, bytes) in fixture::LIBROSA {
+        let got = fx.compute(&fixture::parse(bytes).samples);
+        let path = native_dir().join(format!("{name}.bin"));
+        std::fs::write(&path, fixture::encode_native(&got)).unwrap();
+        println!("wrote {}", path.display());
+    }
+}
