@@ -27,8 +27,12 @@ struct Run {
 impl SparseFilterbank {
     /// Builds the sparse form of a dense row-major `n_rows × n_bins` matrix, keeping in each column the weights
     /// `>= rel_threshold ×` that column's largest weight (with `rel_threshold = 0` every non-zero is kept).
+    /// Each run is widened with zero weights to a multiple of [`LANES`] bins (within
+    /// `0..`[`padded_bins`](Self::padded_bins)), so that applying it needs no scalar tail; the added zeros do
+    /// not change any sum.
     pub fn from_dense(dense: &[f32], n_rows: usize, n_bins: usize, rel_threshold: f32) -> Self {
         assert_eq!(dense.len(), n_rows * n_bins);
+        let padded_bins = n_bins.next_multiple_of(LANES);
         let mut col_max = vec![0.0f32; n_bins];
         for row in dense.chunks_exact(n_bins) {
             for (m, &w) in col_max.iter_mut().zip(row) {
@@ -44,22 +48,29 @@ impl SparseFilterbank {
         let mut weights = Vec::new();
         for r in 0..n_rows {
             row_runs.push(runs.len());
+            let row = &dense[r * n_bins..(r + 1) * n_bins];
             let mut k = 0;
             while k < n_bins {
                 if !keep(r, k) {
                     k += 1;
                     continue;
                 }
-                let start = k;
+                let first = k;
                 while k < n_bins && keep(r, k) {
                     k += 1;
                 }
+                // widen [first, k) to a multiple of LANES, shifting left at the top end
+                let len = (k - first).next_multiple_of(LANES);
+                let start = first.min(padded_bins - len);
                 runs.push(Run {
                     start,
                     offset: weights.len(),
-                    len: k - start,
+                    len,
                 });
-                weights.extend_from_slice(&dense[r * n_bins + start..r * n_bins + k]);
+                weights.extend(
+                    (start..start + len)
+                        .map(|j| if (first..k).contains(&j) { row[j] } else { 0.0 }),
+                );
             }
         }
         row_runs.push(runs.len());
@@ -78,20 +89,26 @@ impl SparseFilterbank {
         self.weights.len()
     }
 
-    /// `out[r] = Σ_k W[r, k] · spectrum[k]` for every row `r`.
-    #[inline]
+    /// Length the spectrum given to [`apply`](Self::apply) must have: `n_bins` rounded up to a multiple of
+    /// [`LANES`], the bins past `n_bins` being zero.
+    pub fn padded_bins(&self) -> usize {
+        self.n_bins.next_multiple_of(LANES)
+    }
+
+    /// `out[r] = Σ_k W[r, k] · spectrum[k]` for every row `r`; `spectrum` has
+    /// [`padded_bins`](Self::padded_bins) values, zero past `n_bins`.
+    #[inline(always)]
     pub fn apply(&self, spectrum: &[f32], out: &mut [f32]) {
-        debug_assert_eq!(spectrum.len(), self.n_bins);
+        debug_assert_eq!(spectrum.len(), self.padded_bins());
         debug_assert_eq!(out.len(), self.n_rows);
-        for (r, o) in out.iter_mut().enumerate() {
-            let mut acc = 0.0f32;
-            for run in &self.runs[self.row_runs[r]..self.row_runs[r + 1]] {
-                acc += dot(
-                    &self.weights[run.offset..run.offset + run.len],
-                    &spectrum[run.start..run.start + run.len],
-                );
+        for (o, rr) in out.iter_mut().zip(self.row_runs.windows(2)) {
+            let mut acc = [[0.0f32; LANES]; 4];
+            for run in &self.runs[rr[0]..rr[1]] {
+                let (w, _) = self.weights[run.offset..run.offset + run.len].as_chunks::<LANES>();
+                let (x, _) = spectrum[run.start..run.start + run.len].as_chunks::<LANES>();
+                mac4(&mut acc, w, x);
             }
-            *o = acc;
+            *o = hsum4(&acc);
         }
     }
 
@@ -101,33 +118,159 @@ impl SparseFilterbank {
         let mut dense = vec![0.0f32; self.n_rows * self.n_bins];
         for r in 0..self.n_rows {
             for run in &self.runs[self.row_runs[r]..self.row_runs[r + 1]] {
-                dense[r * self.n_bins + run.start..r * self.n_bins + run.start + run.len]
-                    .copy_from_slice(&self.weights[run.offset..run.offset + run.len]);
+                for i in 0..run.len {
+                    let k = run.start + i;
+                    if k < self.n_bins {
+                        dense[r * self.n_bins + k] += self.weights[run.offset + i];
+                    }
+                }
             }
         }
         dense
     }
 }
 
-/// Dot product of two equally long slices, with 8 independent accumulators so that it vectorises.
-#[inline]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    let mut acc = [0.0f32; 8];
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
+/// Width of the accumulators of [`dot`] and [`SparseFilterbank::apply`] (one AVX register of f32).
+pub const LANES: usize = 8;
+
+/// Sum of a [`LANES`]-wide accumulator, in a fixed order (so every build adds in the same order).
+#[inline(always)]
+pub fn hsum(acc: &[f32; LANES]) -> f32 {
+    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+}
+
+/// Sum of four accumulators: `hsum((a0 + a1) + (a2 + a3))`.
+#[inline(always)]
+pub fn hsum4(acc: &[[f32; LANES]; 4]) -> f32 {
+    let s: [f32; LANES] =
+        std::array::from_fn(|i| (acc[0][i] + acc[1][i]) + (acc[2][i] + acc[3][i]));
+    hsum(&s)
+}
+
+/// `acc[j % 4] += w[j] · x[j]` (lane-wise) for chunk `j` in groups of four, the 0–3 chunks left over going
+/// to `acc[0]`, `acc[1]`, `acc[2]`: four independent dependency chains, in the order the AVX2 kernels use.
+#[inline(always)]
+fn mac4(acc: &mut [[f32; LANES]; 4], w: &[[f32; LANES]], x: &[[f32; LANES]]) {
+    let n = w.len().min(x.len());
+    let (w4, wr) = w[..n].as_chunks::<4>();
+    let (x4, xr) = x[..n].as_chunks::<4>();
+    for (wg, xg) in w4.iter().zip(x4) {
+        for a in 0..4 {
+            for i in 0..LANES {
+                acc[a][i] += wg[a][i] * xg[a][i];
+            }
         }
     }
+    for (a, (wc, xc)) in wr.iter().zip(xr).enumerate() {
+        for i in 0..LANES {
+            acc[a][i] += wc[i] * xc[i];
+        }
+    }
+}
+
+/// Dot product of two equally long slices, with four [`LANES`]-wide accumulators so that it vectorises
+/// and pipelines; a scalar tail past the last multiple of [`LANES`].
+#[inline(always)]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (ca, ra) = a[..n].as_chunks::<LANES>();
+    let (cb, rb) = b[..n].as_chunks::<LANES>();
+    let mut acc = [[0.0f32; LANES]; 4];
+    mac4(&mut acc, ca, cb);
     let mut tail = 0.0f32;
     for (x, y) in ra.iter().zip(rb) {
         tail += x * y;
     }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+    hsum4(&acc) + tail
+}
+
+/// AVX2 versions of [`SparseFilterbank::apply`] and [`dot`] (LLVM vectorises the portable loops only
+/// two lanes wide). They add in exactly the same order as the portable ones, so results are identical.
+#[cfg(target_arch = "x86_64")]
+pub mod avx2 {
+    use super::{LANES, SparseFilterbank};
+    use std::arch::x86_64::*;
+
+    /// `((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7))`, the order of [`super::hsum`].
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn hsum(acc: __m256) -> f32 {
+        let s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps::<1>(acc));
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s)); // (s0+s2, s1+s3)
+        _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)))
+    }
+
+    /// `(a0 + a1) + (a2 + a3)`, then [`hsum`]: the order of [`super::hsum4`].
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn hsum4(a: &[__m256; 4]) -> f32 {
+        hsum(_mm256_add_ps(
+            _mm256_add_ps(a[0], a[1]),
+            _mm256_add_ps(a[2], a[3]),
+        ))
+    }
+
+    /// [`super::mac4`] on raw slices of `n_chunks · LANES` values.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn mac4(acc: &mut [__m256; 4], w: &[f32], x: &[f32], n_chunks: usize) {
+        assert!(w.len() >= n_chunks * LANES && x.len() >= n_chunks * LANES);
+        let (w, x) = (w.as_ptr(), x.as_ptr());
+        // SAFETY (all loads): chunk c < n_chunks, so c·LANES + LANES <= the length of both slices
+        let mac = |a: __m256, c: usize| unsafe {
+            _mm256_add_ps(
+                a,
+                _mm256_mul_ps(
+                    _mm256_loadu_ps(w.add(c * LANES)),
+                    _mm256_loadu_ps(x.add(c * LANES)),
+                ),
+            )
+        };
+        let groups = n_chunks / 4;
+        for g in 0..groups {
+            let c = 4 * g;
+            acc[0] = mac(acc[0], c);
+            acc[1] = mac(acc[1], c + 1);
+            acc[2] = mac(acc[2], c + 2);
+            acc[3] = mac(acc[3], c + 3);
+        }
+        for (a, c) in (4 * groups..n_chunks).enumerate() {
+            acc[a] = mac(acc[a], c);
+        }
+    }
+
+    /// [`SparseFilterbank::apply`] with AVX2.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn apply(fb: &SparseFilterbank, spectrum: &[f32], out: &mut [f32]) {
+        for (o, rr) in out.iter_mut().zip(fb.row_runs.windows(2)) {
+            let mut acc = [_mm256_setzero_ps(); 4];
+            for run in &fb.runs[rr[0]..rr[1]] {
+                mac4(
+                    &mut acc,
+                    &fb.weights[run.offset..run.offset + run.len],
+                    &spectrum[run.start..run.start + run.len],
+                    run.len / LANES,
+                );
+            }
+            *o = hsum4(&acc);
+        }
+    }
+
+    /// [`super::dot`] with AVX2.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let full = n - n % LANES;
+        let mut acc = [_mm256_setzero_ps(); 4];
+        mac4(&mut acc, a, b, full / LANES);
+        let mut tail = 0.0f32;
+        for (x, y) in a[full..n].iter().zip(&b[full..n]) {
+            tail += x * y;
+        }
+        hsum4(&acc) + tail
+    }
 }
 
 /// `numpy.linspace(start, stop, num, endpoint)` in f64, computed the way numpy does (`i * step + start`,
@@ -330,20 +473,66 @@ mod tests {
 
     #[test]
     fn sparse_matches_dense() {
-        let w = mel_filterbank(22050.0, 2048, 128, 0.0, None);
-        let fb = SparseFilterbank::from_dense(&w, 128, 1025, 0.0);
-        assert_eq!(fb.to_dense(), w);
-        assert!(fb.nnz() < 2 * 1025 + 128);
-        let spec: Vec<f32> = (0..1025)
+        let mel = mel_filterbank(22050.0, 2048, 128, 0.0, None);
+        let chroma = chroma_filterbank(22050.0, 2048, 12, 0.0);
+        let mut spec: Vec<f32> = (0..1025)
             .map(|k| ((k * 7919) % 101) as f32 / 101.0)
             .collect();
-        let mut out = vec![0.0; 128];
-        fb.apply(&spec, &mut out);
-        for m in 0..128 {
-            let dense: f64 = (0..1025)
-                .map(|k| w[m * 1025 + k] as f64 * spec[k] as f64)
-                .sum();
-            assert!((out[m] as f64 - dense).abs() <= 1e-5 * dense.abs().max(1e-6));
+        spec.resize(1025usize.next_multiple_of(LANES), 0.0);
+        // (matrix, rows, threshold, exact): chroma at threshold 0 has full-width rows (padding past n_bins)
+        for (w, rows, thr, exact) in [
+            (&mel, 128, 0.0, true),
+            (&chroma, 12, 0.0, true),
+            (&chroma, 12, 1e-6, false),
+        ] {
+            let fb = SparseFilterbank::from_dense(w, rows, 1025, thr);
+            assert_eq!(fb.padded_bins(), spec.len());
+            if exact {
+                assert_eq!(&fb.to_dense(), w);
+            }
+            let mut out = vec![0.0; rows];
+            fb.apply(&spec, &mut out);
+            for (r, &o) in out.iter().enumerate() {
+                let dense: f64 = (0..1025)
+                    .map(|k| w[r * 1025 + k] as f64 * spec[k] as f64)
+                    .sum();
+                assert!((o as f64 - dense).abs() <= 1e-5 * dense.abs().max(1e-6));
+            }
+        }
+        let fb = SparseFilterbank::from_dense(&mel, 128, 1025, 0.0);
+        assert!(fb.nnz() < 2 * 1025 + 128 * LANES);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_kernels_equal_portable_ones_bit_for_bit() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let chroma = chroma_filterbank(22050.0, 2048, 12, 0.0);
+        let fb = SparseFilterbank::from_dense(&chroma, 12, 1025, 1e-6);
+        let spec: Vec<f32> = (0..fb.padded_bins())
+            .map(|k| {
+                if k < 1025 {
+                    (k as f32 * 0.37).sin().abs() * 1e3
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let (mut a, mut b) = (vec![0.0; 12], vec![0.0; 12]);
+        fb.apply(&spec, &mut a);
+        // SAFETY: AVX2 checked above
+        unsafe { avx2::apply(&fb, &spec, &mut b) };
+        assert_eq!(a, b);
+        for n in [0, 1, 7, 8, 9, 31, 32, 33, 40, 128, 131, 200] {
+            let x: Vec<f32> = (0..n).map(|i| (i as f32 * 0.9).cos()).collect();
+            let y: Vec<f32> = (0..n).map(|i| (i as f32 * 0.3).sin() * 100.0).collect();
+            // SAFETY: AVX2 checked above
+            assert_eq!(
+                dot(&x, &y).to_bits(),
+                unsafe { avx2::dot(&x, &y) }.to_bits()
+            );
         }
     }
 }

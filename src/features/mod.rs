@@ -158,12 +158,14 @@ pub struct FeatureExtractor {
     chroma_fb: SparseFilterbank,
     /// Orthonormal DCT-II, `n_mfcc × n_mels`.
     dct: Vec<f32>,
-    /// Power spectrum of the current frame, `1 + n_fft/2`.
+    /// Power spectrum of the current frame, `1 + n_fft/2` values then zeros up to a multiple of 8.
     power: Vec<f32>,
     /// Mel power then mel dB, frame-major `T × n_mels`.
     mel_frames: Vec<f32>,
-    /// Raw chroma, frame-major `T × n_chroma`.
+    /// Raw then normalised chroma, frame-major `T × n_chroma`.
     chroma_frames: Vec<f32>,
+    /// MFCCs, frame-major `T × n_mfcc`.
+    mfcc_frames: Vec<f32>,
 }
 
 impl FeatureExtractor {
@@ -202,14 +204,17 @@ impl FeatureExtractor {
         let chroma_fb =
             SparseFilterbank::from_dense(&chroma, params.n_chroma, n_bins, CHROMA_REL_THRESHOLD);
         let dct = db::dct2_ortho_matrix(params.n_mfcc, params.n_mels);
+        let padded_bins = mel_fb.padded_bins();
+        debug_assert_eq!(padded_bins, chroma_fb.padded_bins());
         Self {
             spectrum,
             mel_fb,
             chroma_fb,
             dct,
-            power: vec![0.0; n_bins],
+            power: vec![0.0; padded_bins],
             mel_frames: Vec::new(),
             chroma_frames: Vec::new(),
+            mfcc_frames: Vec::new(),
             params,
         }
     }
@@ -229,13 +234,37 @@ impl FeatureExtractor {
 
     /// As [`compute`](Self::compute), writing into `out` and reusing its buffers.
     pub fn compute_into(&mut self, samples: &[f32], out: &mut Features) {
+        // The same code, compiled twice on x86-64: for AVX2 (picked at run time) and for the baseline.
+        // Both add in exactly the same order (no FMA contraction), so they give identical results.
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { self.compute_avx2(samples, out) };
+            return;
+        }
+        self.compute_body::<false>(samples, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn compute_avx2(&mut self, samples: &[f32], out: &mut Features) {
+        self.compute_body::<true>(samples, out);
+    }
+
+    /// The whole computation; `AVX2` selects the explicit AVX2 filterbank and DCT kernels (x86-64 only, and
+    /// only called from [`compute_avx2`](Self::compute_avx2)).
+    #[inline(always)]
+    fn compute_body<const AVX2: bool>(&mut self, samples: &[f32], out: &mut Features) {
         let p = &self.params;
         let (n_mels, n_chroma, n_mfcc) = (p.n_mels, p.n_chroma, p.n_mfcc);
         let t_len = p.n_frames(samples.len());
         self.mel_frames.resize(t_len * n_mels, 0.0);
         self.chroma_frames.resize(t_len * n_chroma, 0.0);
+        self.mfcc_frames.resize(t_len * n_mfcc, 0.0);
+        let offset = db::db_offset(p.ref_db, p.amin);
 
-        // 1. power spectrum per frame → mel power and raw chroma (frame-major)
+        // 1. per frame: power spectrum → mel power → dB (unclipped), and raw chroma; all frame-major
+        let mut max = f32::NEG_INFINITY;
         for (t, (mel, chroma)) in self
             .mel_frames
             .chunks_exact_mut(n_mels)
@@ -243,43 +272,85 @@ impl FeatureExtractor {
             .enumerate()
         {
             self.spectrum.frame_power(samples, t, &mut self.power);
-            self.mel_fb.apply(&self.power, mel);
-            self.chroma_fb.apply(&self.power, chroma);
+            apply::<AVX2>(&self.mel_fb, &self.power, mel);
+            max = max.max(db::to_db_in_place(mel, p.amin, offset));
+            apply::<AVX2>(&self.chroma_fb, &self.power, chroma);
         }
 
-        // 2. mel power → dB over the whole input (top_db relative to its maximum)
-        db::power_to_db_in_place(&mut self.mel_frames, p.ref_db, p.amin, p.top_db);
-
-        out.n_frames = t_len;
-        resize_exact(&mut out.mel_db, n_mels * t_len);
-        resize_exact(&mut out.mfcc, n_mfcc * t_len);
-        resize_exact(&mut out.chroma, n_chroma * t_len);
-
-        // 3. MFCC = DCT-II (ortho) of each frame's dB column; transpose mel dB into band-major
-        for (t, frame) in self.mel_frames.chunks_exact(n_mels).enumerate() {
-            for (m, &v) in frame.iter().enumerate() {
-                out.mel_db[m * t_len + t] = v;
-            }
-            for (k, row) in self.dct.chunks_exact(n_mels).enumerate() {
-                out.mfcc[k * t_len + t] = filters::dot(row, frame);
+        // 2. top_db relative to the maximum over the whole input; MFCC = DCT-II (ortho) of each dB frame
+        let floor = p.top_db.map_or(f32::NEG_INFINITY, |t| max - t);
+        for (mel, mfcc) in self
+            .mel_frames
+            .chunks_exact_mut(n_mels)
+            .zip(self.mfcc_frames.chunks_exact_mut(n_mfcc))
+        {
+            db::clip_below(mel, floor);
+            for (c, row) in mfcc.iter_mut().zip(self.dct.chunks_exact(n_mels)) {
+                *c = dot::<AVX2>(row, mel);
             }
         }
 
-        // 4. chroma: per-frame infinity norm (librosa.util.normalize(norm=inf, threshold=tiny, fill=None):
+        // 3. chroma: per-frame infinity norm (librosa.util.normalize(norm=inf, threshold=tiny, fill=None):
         //    a frame whose max is below f32::MIN_POSITIVE is left as it is, so silence stays 0)
-        for (t, frame) in self.chroma_frames.chunks_exact(n_chroma).enumerate() {
+        for frame in self.chroma_frames.chunks_exact_mut(n_chroma) {
             let max = frame.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
-            let scale = if max < f32::MIN_POSITIVE { 1.0 } else { max };
-            for (c, &v) in frame.iter().enumerate() {
-                out.chroma[c * t_len + t] = v / scale;
+            if max >= f32::MIN_POSITIVE {
+                for x in frame.iter_mut() {
+                    *x /= max;
+                }
             }
         }
+
+        // 4. frame-major → band-major
+        out.n_frames = t_len;
+        transpose_into(&self.mel_frames, t_len, n_mels, &mut out.mel_db);
+        transpose_into(&self.mfcc_frames, t_len, n_mfcc, &mut out.mfcc);
+        transpose_into(&self.chroma_frames, t_len, n_chroma, &mut out.chroma);
     }
 }
 
-/// Resizes `v` to `len` without keeping meaningful contents (every element is overwritten afterwards).
-fn resize_exact(v: &mut Vec<f32>, len: usize) {
-    v.resize(len, 0.0);
+/// [`SparseFilterbank::apply`], with AVX2 when `AVX2` (only inside an AVX2-enabled function).
+#[inline(always)]
+fn apply<const AVX2: bool>(fb: &SparseFilterbank, spectrum: &[f32], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: AVX2 is only true inside `compute_avx2`, which runs after the CPU check
+        unsafe { filters::avx2::apply(fb, spectrum, out) };
+        return;
+    }
+    fb.apply(spectrum, out);
+}
+
+/// [`filters::dot`], with AVX2 when `AVX2` (only inside an AVX2-enabled function).
+#[inline(always)]
+fn dot<const AVX2: bool>(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: as in `apply`
+        return unsafe { filters::avx2::dot(a, b) };
+    }
+    filters::dot(a, b)
+}
+
+/// `dst` (resized to `rows × cols`) = the transpose of the row-major `rows × cols` matrix `src`… i.e.
+/// `dst[c · rows + r] = src[r · cols + c]`, in tiles so that both sides stay in cache.
+#[inline(always)]
+fn transpose_into(src: &[f32], rows: usize, cols: usize, dst: &mut Vec<f32>) {
+    const TILE: usize = 16;
+    debug_assert_eq!(src.len(), rows * cols);
+    dst.resize(rows * cols, 0.0);
+    for r0 in (0..rows).step_by(TILE) {
+        let r1 = (r0 + TILE).min(rows);
+        for c0 in (0..cols).step_by(TILE) {
+            let c1 = (c0 + TILE).min(cols);
+            for c in c0..c1 {
+                let d = &mut dst[c * rows + r0..c * rows + r1];
+                for (i, x) in d.iter_mut().enumerate() {
+                    *x = src[(r0 + i) * cols + c];
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
