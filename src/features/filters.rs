@@ -133,10 +133,11 @@ impl SparseFilterbank {
 /// Width of the accumulators of [`dot`] and [`SparseFilterbank::apply`] (one AVX register of f32).
 pub const LANES: usize = 8;
 
-/// Sum of a [`LANES`]-wide accumulator, in a fixed order (so every build adds in the same order).
+/// Sum of a [`LANES`]-wide accumulator in a fixed order, `((a0+a1)+(a2+a3)) + ((a4+a5)+(a6+a7))`: the order
+/// the AVX2 kernels' `hadd` reductions produce, so every build adds in the same order.
 #[inline(always)]
 pub fn hsum(acc: &[f32; LANES]) -> f32 {
-    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
 }
 
 /// Sum of four accumulators: `hsum((a0 + a1) + (a2 + a3))`.
@@ -191,32 +192,50 @@ pub mod avx2 {
     use super::{LANES, SparseFilterbank};
     use std::arch::x86_64::*;
 
-    /// `((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7))`, the order of [`super::hsum`].
+    /// `((a0+a1)+(a2+a3)) + ((a4+a5)+(a6+a7))`, the order of [`super::hsum`].
     #[inline]
     #[target_feature(enable = "avx2")]
     fn hsum(acc: __m256) -> f32 {
-        let s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps::<1>(acc));
-        let s = _mm_add_ps(s, _mm_movehl_ps(s, s)); // (s0+s2, s1+s3)
-        _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)))
-    }
-
-    /// `(a0 + a1) + (a2 + a3)`, then [`hsum`]: the order of [`super::hsum4`].
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn hsum4(a: &[__m256; 4]) -> f32 {
-        hsum(_mm256_add_ps(
-            _mm256_add_ps(a[0], a[1]),
-            _mm256_add_ps(a[2], a[3]),
+        let h = _mm256_hadd_ps(acc, acc); // a01 a23 a01 a23 | a45 a67 a45 a67
+        let h = _mm256_hadd_ps(h, h); // (a01+a23) … | (a45+a67) …
+        _mm_cvtss_f32(_mm_add_ss(
+            _mm256_castps256_ps128(h),
+            _mm256_extractf128_ps::<1>(h),
         ))
     }
 
-    /// [`super::mac4`] on raw slices of `n_chunks · LANES` values.
+    /// The [`hsum`] of each of eight accumulators, as one vector (same order of additions per row).
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn mac4(acc: &mut [__m256; 4], w: &[f32], x: &[f32], n_chunks: usize) {
-        assert!(w.len() >= n_chunks * LANES && x.len() >= n_chunks * LANES);
-        let (w, x) = (w.as_ptr(), x.as_ptr());
-        // SAFETY (all loads): chunk c < n_chunks, so c·LANES + LANES <= the length of both slices
+    fn hsum8(r: &[__m256; 8]) -> __m256 {
+        let t0 = _mm256_hadd_ps(r[0], r[1]);
+        let t1 = _mm256_hadd_ps(r[2], r[3]);
+        let t2 = _mm256_hadd_ps(r[4], r[5]);
+        let t3 = _mm256_hadd_ps(r[6], r[7]);
+        // u0 = [r0..r3 low halves' sums | r0..r3 high halves' sums], u1 the same for r4..r7
+        let u0 = _mm256_hadd_ps(t0, t1);
+        let u1 = _mm256_hadd_ps(t2, t3);
+        _mm256_add_ps(
+            _mm256_permute2f128_ps::<0x20>(u0, u1),
+            _mm256_permute2f128_ps::<0x31>(u0, u1),
+        )
+    }
+
+    /// `(a0 + a1) + (a2 + a3)` lane-wise, as [`super::hsum4`] does before its [`hsum`].
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn combine4(a: &[__m256; 4]) -> __m256 {
+        _mm256_add_ps(_mm256_add_ps(a[0], a[1]), _mm256_add_ps(a[2], a[3]))
+    }
+
+    /// [`super::mac4`] on `n_chunks · LANES` values at `w` and `x`.
+    ///
+    /// # Safety
+    /// `w` and `x` must be valid for reads of `n_chunks · LANES` f32 each.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn mac4(acc: &mut [__m256; 4], w: *const f32, x: *const f32, n_chunks: usize) {
+        // SAFETY (all loads): chunk c < n_chunks, within the caller's guarantee
         let mac = |a: __m256, c: usize| unsafe {
             _mm256_add_ps(
                 a,
@@ -239,21 +258,37 @@ pub mod avx2 {
         }
     }
 
-    /// [`SparseFilterbank::apply`] with AVX2.
+    /// [`SparseFilterbank::apply`] with AVX2: rows are reduced eight at a time.
     #[inline]
     #[target_feature(enable = "avx2")]
     pub fn apply(fb: &SparseFilterbank, spectrum: &[f32], out: &mut [f32]) {
-        for (o, rr) in out.iter_mut().zip(fb.row_runs.windows(2)) {
+        // every run lies within 0..padded_bins of the spectrum and within the weights (from_dense builds
+        // them so), so this one check makes every load below valid
+        assert!(spectrum.len() >= fb.padded_bins() && out.len() == fb.n_rows);
+        let (w, x) = (fb.weights.as_ptr(), spectrum.as_ptr());
+        let row_sum = |r: usize| {
             let mut acc = [_mm256_setzero_ps(); 4];
-            for run in &fb.runs[rr[0]..rr[1]] {
-                mac4(
-                    &mut acc,
-                    &fb.weights[run.offset..run.offset + run.len],
-                    &spectrum[run.start..run.start + run.len],
-                    run.len / LANES,
-                );
+            for run in &fb.runs[fb.row_runs[r]..fb.row_runs[r + 1]] {
+                // SAFETY: see the assert above
+                unsafe {
+                    mac4(
+                        &mut acc,
+                        w.add(run.offset),
+                        x.add(run.start),
+                        run.len / LANES,
+                    )
+                };
             }
-            *o = hsum4(&acc);
+            combine4(&acc)
+        };
+        let full = fb.n_rows - fb.n_rows % 8;
+        for r0 in (0..full).step_by(8) {
+            let rows: [__m256; 8] = std::array::from_fn(|i| row_sum(r0 + i));
+            // SAFETY: r0 + 8 <= full <= out.len()
+            unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(r0), hsum8(&rows)) };
+        }
+        for (r, o) in out.iter_mut().enumerate().skip(full) {
+            *o = hsum(row_sum(r));
         }
     }
 
@@ -264,12 +299,13 @@ pub mod avx2 {
         let n = a.len().min(b.len());
         let full = n - n % LANES;
         let mut acc = [_mm256_setzero_ps(); 4];
-        mac4(&mut acc, a, b, full / LANES);
+        // SAFETY: full <= n <= a.len(), b.len()
+        unsafe { mac4(&mut acc, a.as_ptr(), b.as_ptr(), full / LANES) };
         let mut tail = 0.0f32;
         for (x, y) in a[full..n].iter().zip(&b[full..n]) {
             tail += x * y;
         }
-        hsum4(&acc) + tail
+        hsum(combine4(&acc)) + tail
     }
 }
 
@@ -510,21 +546,29 @@ mod tests {
             return;
         }
         let chroma = chroma_filterbank(22050.0, 2048, 12, 0.0);
-        let fb = SparseFilterbank::from_dense(&chroma, 12, 1025, 1e-6);
-        let spec: Vec<f32> = (0..fb.padded_bins())
-            .map(|k| {
-                if k < 1025 {
-                    (k as f32 * 0.37).sin().abs() * 1e3
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let (mut a, mut b) = (vec![0.0; 12], vec![0.0; 12]);
-        fb.apply(&spec, &mut a);
-        // SAFETY: AVX2 checked above
-        unsafe { avx2::apply(&fb, &spec, &mut b) };
-        assert_eq!(a, b);
+        let mel = mel_filterbank(22050.0, 2048, 128, 0.0, None);
+        // 12 rows (one group of eight + four single rows), 128 rows, 13 rows
+        for (w, rows, thr) in [
+            (&chroma, 12, 1e-6),
+            (&mel, 128, 0.0),
+            (&mel[..13 * 1025].to_vec(), 13, 0.0),
+        ] {
+            let fb = SparseFilterbank::from_dense(w, rows, 1025, thr);
+            let spec: Vec<f32> = (0..fb.padded_bins())
+                .map(|k| {
+                    if k < 1025 {
+                        (k as f32 * 0.37).sin().abs() * 1e3
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let (mut a, mut b) = (vec![0.0; rows], vec![0.0; rows]);
+            fb.apply(&spec, &mut a);
+            // SAFETY: AVX2 checked above
+            unsafe { avx2::apply(&fb, &spec, &mut b) };
+            assert_eq!(a, b, "{rows} rows");
+        }
         for n in [0, 1, 7, 8, 9, 31, 32, 33, 40, 128, 131, 200] {
             let x: Vec<f32> = (0..n).map(|i| (i as f32 * 0.9).cos()).collect();
             let y: Vec<f32> = (0..n).map(|i| (i as f32 * 0.3).sin() * 100.0).collect();

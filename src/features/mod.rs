@@ -271,7 +271,8 @@ impl FeatureExtractor {
             .zip(self.chroma_frames.chunks_exact_mut(n_chroma))
             .enumerate()
         {
-            self.spectrum.frame_power(samples, t, &mut self.power);
+            self.spectrum
+                .frame_power::<AVX2>(samples, t, &mut self.power);
             apply::<AVX2>(&self.mel_fb, &self.power, mel);
             max = max.max(db::to_db_in_place(mel, p.amin, offset));
             apply::<AVX2>(&self.chroma_fb, &self.power, chroma);
