@@ -20,7 +20,10 @@ const NATIVE: [(&str, &[u8]); 9] = [
     ("noise", include_bytes!("fixtures/native/noise.bin")),
     ("silence", include_bytes!("fixtures/native/silence.bin")),
     ("click", include_bytes!("fixtures/native/click.bin")),
-    ("quiet_sine", include_bytes!("fixtures/native/quiet_sine.bin")),
+    (
+        "quiet_sine",
+        include_bytes!("fixtures/native/quiet_sine.bin"),
+    ),
     (
         "gtzan_blues_00000",
         include_bytes!("fixtures/native/gtzan_blues_00000.bin"),

@@ -60,8 +60,8 @@ pub fn clip_below(s: &mut [f32], floor: f32) {
 /// `f32::MIN_POSITIVE` (−37.93); `power_to_db` never passes them since `amin` (1e-10) is far above.
 #[inline(always)]
 pub fn log10_fast(x: f32) -> f32 {
-    const LOG10_2_HI: f32 = 0.301_025_390_625; // 1233 / 4096: e · HI is exact
-    const LOG10_2_LO: f32 = 4.605_038_981e-6; // log10(2) − HI
+    const LOG10_2_HI: f32 = 1233.0 / 4096.0; // few mantissa bits: e · HI is exact
+    const LOG10_2_LO: f32 = (std::f64::consts::LOG10_2 - 1233.0 / 4096.0) as f32; // log10(2) − HI
     let x = if x > f32::MIN_POSITIVE {
         x
     } else {

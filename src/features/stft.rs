@@ -168,7 +168,7 @@ impl PowerSpectrum {
         let z0 = self.buf[0];
         power[0] = ((z0.re + z0.im) * (z0.re + z0.im)) as f32;
         power[m] = ((z0.re - z0.im) * (z0.re - z0.im)) as f32;
-        if m >= 2 && m % 2 == 0 {
+        if m >= 2 && m.is_multiple_of(2) {
             let h = m / 2;
             power[h] = split_pair(self.buf[h], self.buf[h], self.twiddles[h]).0;
         }
