@@ -1,0 +1,92 @@
+//! Small DOM helpers.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Document, Element, HtmlElement, Window};
+
+pub fn window() -> Window {
+    web_sys::window().expect("a window")
+}
+
+pub fn document() -> Document {
+    window().document().expect("a document")
+}
+
+/// The element with `id`, cast to `T`. The page's static elements are in `index.html`; a
+/// missing one is a bug in the page, not an input error.
+pub fn by_id<T: JsCast>(id: &str) -> T {
+    document()
+        .get_element_by_id(id)
+        .unwrap_or_else(|| panic!("index.html has no #{id}"))
+        .dyn_into::<T>()
+        .unwrap_or_else(|_| panic!("#{id} has an unexpected element type"))
+}
+
+pub fn set_text(id: &str, text: &str) {
+    by_id::<Element>(id).set_text_content(Some(text));
+}
+
+pub fn set_hidden(id: &str, hidden: bool) {
+    by_id::<HtmlElement>(id).set_hidden(hidden);
+}
+
+/// A new element with a class (and text).
+pub fn el(tag: &str, class: &str, text: Option<&str>) -> HtmlElement {
+    let e: HtmlElement = document().create_element(tag).expect("create_element").unchecked_into();
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    if let Some(t) = text {
+        e.set_text_content(Some(t));
+    }
+    e
+}
+
+pub fn clear(e: &Element) {
+    e.set_inner_html("");
+}
+
+/// Milliseconds since the page started (`performance.now()`).
+pub fn now_ms() -> f64 {
+    window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// Resolves after `ms` milliseconds: hands the event loop back to the browser so that the page
+/// repaints and reacts to input between batches of work.
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+pub async fn yield_now() {
+    sleep_ms(0).await;
+}
+
+/// Text of a JS error value (an `Error`'s message, a DOMException's name and message, or
+/// whatever it prints as).
+pub fn js_error_text(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        let name: String = err.name().into();
+        let msg: String = err.message().into();
+        return if msg.is_empty() { name } else { format!("{name}: {msg}") };
+    }
+    if let Some(s) = e.as_string() {
+        return s;
+    }
+    js_sys::JSON::stringify(e)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+pub fn log(msg: &str) {
+    web_sys::console::log_1(&JsValue::from_str(msg));
+}
+
+/// Reads a JS property (`undefined` when absent).
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}

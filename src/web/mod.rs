@@ -1,0 +1,45 @@
+//! The page (wasm32 only): drop a song, see its genre.
+//!
+//! Everything the page does lives here, in Rust; `index.html` holds the static structure and
+//! `web/styles.css` the looks. The audio is decoded by the browser (Web Audio), the features and
+//! the model are the library's own code ([`crate::inference::Classifier`]), the same the trainer
+//! runs natively.
+//!
+//! - [`backend`]: which burn device runs the model (WebGPU on a hardware adapter, else the CPU),
+//!   the start-up fallback and the lost-device fallback.
+//! - [`audio`]: `decodeAudioData` at 22 050 Hz, downmixed to mono.
+//! - [`app`]: the page's state machine (`data-state` = loading | ready | working | done | error),
+//!   model loading with progress, the classification loop, and the machine-readable result.
+//! - [`render`]: bars, timeline, legend and the feature pictures.
+//! - [`store`]: a person's own model kept in IndexedDB.
+
+mod app;
+mod audio;
+mod backend;
+mod colormap;
+mod dom;
+mod render;
+mod store;
+
+use wasm_bindgen::prelude::*;
+
+/// Entry point: starts the page when the document has the page's `#app` element (and does
+/// nothing elsewhere, e.g. under `wasm-bindgen-test`).
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let has_app = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"))
+        .is_some();
+    if has_app {
+        wasm_bindgen_futures::spawn_local(app::run());
+    }
+}
+
+/// Destroys the WebGPU device the page runs on, as a driver reset would: for testing the
+/// lost-device fallback. Returns false when no WebGPU device is in use.
+#[wasm_bindgen]
+pub fn debug_lose_gpu_device() -> bool {
+    backend::destroy_gpu_device_for_test()
+}

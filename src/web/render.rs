@@ -1,0 +1,196 @@
+//! Drawing the result: probability bars, the segment timeline and its legend, and the feature
+//! pictures of a segment (canvas, low band at the bottom, viridis).
+
+use wasm_bindgen::Clamped;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlElement, ImageData};
+
+use super::colormap::{label_colour, viridis_lut};
+use super::dom::{self, by_id, el};
+use crate::features::Features;
+
+/// One classified segment.
+#[derive(Clone, Debug)]
+pub struct SegmentResult {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub probabilities: Vec<f32>,
+    pub top: usize,
+    /// RMS below −60 dBFS.
+    pub silent: bool,
+}
+
+pub fn percent(p: f32) -> String {
+    let v = 100.0 * p;
+    if v >= 9.95 || v == 0.0 { format!("{v:.0}%") } else { format!("{v:.1}%") }
+}
+
+/// Bars for every label of the model, most probable first.
+pub fn bars(labels: &[String], probs: &[f32]) {
+    let container: Element = by_id("bars");
+    dom::clear(&container);
+    let mut order: Vec<usize> = (0..labels.len()).collect();
+    order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+    for (rank, &i) in order.iter().enumerate() {
+        let row = el("div", if rank == 0 { "bar-row top" } else { "bar-row" }, None);
+        row.set_attribute("data-label", &labels[i]).ok();
+        let name = el("span", "bar-name", Some(&labels[i]));
+        let track = el("span", "bar-track", None);
+        let fill = el("span", "bar-fill", None);
+        let style = fill.style();
+        style.set_property("width", &format!("{:.2}%", 100.0 * probs[i])).ok();
+        style.set_property("background", &label_colour(i, labels.len())).ok();
+        track.append_child(&fill).ok();
+        let value = el("span", "bar-value", Some(&percent(probs[i])));
+        row.append_child(&name).ok();
+        row.append_child(&track).ok();
+        row.append_child(&value).ok();
+        container.append_child(&row).ok();
+    }
+}
+
+/// The colour key of the timeline: every label of the model.
+pub fn legend(labels: &[String]) {
+    let container: Element = by_id("legend");
+    dom::clear(&container);
+    for (i, label) in labels.iter().enumerate() {
+        let item = el("span", "legend-item", None);
+        let swatch = el("span", "swatch", None);
+        swatch.style().set_property("background", &label_colour(i, labels.len())).ok();
+        item.append_child(&swatch).ok();
+        item.append_child(&el("span", "", Some(label)).into()).ok();
+        container.append_child(&item).ok();
+    }
+}
+
+/// The song as a row of segments, each coloured by its most probable label. Clicks are handled
+/// by the page on `#timeline` (event delegation, `data-index`).
+pub fn timeline(labels: &[String], segments: &[SegmentResult], duration_s: f64, selected: usize) {
+    let track: Element = by_id("timeline-segments");
+    dom::clear(&track);
+    let span = duration_s.max(segments.last().map(|s| s.end_s.min(duration_s.max(0.001))).unwrap_or(0.0));
+    for (i, seg) in segments.iter().enumerate() {
+        let class = match (i == selected, seg.silent) {
+            (true, true) => "segment selected silent",
+            (true, false) => "segment selected",
+            (false, true) => "segment silent",
+            (false, false) => "segment",
+        };
+        let b = el("button", class, None);
+        b.set_attribute("type", "button").ok();
+        b.set_attribute("data-index", &i.to_string()).ok();
+        b.set_attribute("data-label", &labels[seg.top]).ok();
+        let p = seg.probabilities[seg.top];
+        b.set_title(&format!(
+            "{}–{} s: {} {}{}",
+            fmt_time(seg.start_s),
+            fmt_time(seg.end_s.min(duration_s)),
+            labels[seg.top],
+            percent(p),
+            if seg.silent { " (near-silent)" } else { "" }
+        ));
+        b.set_attribute("aria-label", &b.title()).ok();
+        let left = 100.0 * seg.start_s / span;
+        let width = 100.0 * (seg.end_s.min(span) - seg.start_s) / span;
+        let style = b.style();
+        style.set_property("left", &format!("{left:.4}%")).ok();
+        style.set_property("width", &format!("{width:.4}%")).ok();
+        style.set_property("background", &label_colour(seg.top, labels.len())).ok();
+        track.append_child(&b).ok();
+    }
+    dom::set_text("timeline-start", "0:00");
+    dom::set_text("timeline-end", &fmt_time(duration_s));
+}
+
+/// Marks segment `i` as the selected one.
+pub fn select_in_timeline(i: usize) {
+    let track: Element = by_id("timeline-segments");
+    let children = track.children();
+    for k in 0..children.length() {
+        if let Some(c) = children.item(k) {
+            let _ = if k as usize == i {
+                c.class_list().add_1("selected")
+            } else {
+                c.class_list().remove_1("selected")
+            };
+        }
+    }
+}
+
+/// Moves the play cursor to `fraction` (0..1) of the timeline.
+pub fn cursor(fraction: f64) {
+    let c: HtmlElement = by_id("timeline-cursor");
+    let f = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
+    c.style().set_property("left", &format!("{:.3}%", 100.0 * f)).ok();
+}
+
+pub fn fmt_time(s: f64) -> String {
+    let s = s.max(0.0);
+    let whole = s.floor() as u64;
+    let (m, sec) = (whole / 60, whole % 60);
+    let tenths = ((s - whole as f64) * 10.0).floor() as u64;
+    if m == 0 && s < 10.0 && tenths > 0 {
+        format!("0:{sec:02}.{tenths}")
+    } else {
+        format!("{m}:{sec:02}")
+    }
+}
+
+/// Draws the three feature pictures of one segment.
+pub fn features(f: &Features) {
+    let frames = f.n_frames;
+    let lut = viridis_lut();
+    // chroma: already 0..1 (each frame scaled to its loudest pitch class)
+    image("canvas-chroma", &f.chroma, frames, &lut, |_, v| v);
+    // mel dB: the top 80 dB of the segment
+    let max = f.mel_db.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    image("canvas-mel", &f.mel_db, frames, &lut, |_, v| (v - (max - 80.0)) / 80.0);
+    // MFCC: each coefficient standardised over the segment (c0, the loudness, would drown the rest)
+    let bands = f.mfcc.len() / frames.max(1);
+    let stats: Vec<(f32, f32)> = (0..bands)
+        .map(|b| {
+            let row = &f.mfcc[b * frames..(b + 1) * frames];
+            let mean = row.iter().sum::<f32>() / frames as f32;
+            let var = row.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / frames as f32;
+            (mean, var.sqrt().max(1e-6))
+        })
+        .collect();
+    image("canvas-mfcc", &f.mfcc, frames, &lut, |b, v| {
+        let (m, s) = stats[b];
+        ((v - m) / s + 2.5) / 5.0
+    });
+}
+
+/// Paints a row-major `[bands × frames]` image, band 0 at the bottom, `to_unit(band, value)`
+/// mapping a value to 0..1.
+fn image(id: &str, data: &[f32], frames: usize, lut: &[[u8; 3]], to_unit: impl Fn(usize, f32) -> f32) {
+    if frames == 0 {
+        return;
+    }
+    let bands = data.len() / frames;
+    let canvas: HtmlCanvasElement = by_id(id);
+    canvas.set_width(frames as u32);
+    canvas.set_height(bands as u32);
+    let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let mut rgba = vec![255u8; frames * bands * 4];
+    for b in 0..bands {
+        let y = bands - 1 - b;
+        for t in 0..frames {
+            let u = to_unit(b, data[b * frames + t]);
+            let u = if u.is_finite() { u.clamp(0.0, 1.0) } else { 0.0 };
+            let c = lut[(u * 255.0).round() as usize];
+            let o = (y * frames + t) * 4;
+            rgba[o..o + 3].copy_from_slice(&c);
+        }
+    }
+    if let Ok(img) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), frames as u32, bands as u32) {
+        ctx.put_image_data(&img, 0.0, 0.0).ok();
+    }
+}

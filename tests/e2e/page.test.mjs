@@ -1,0 +1,255 @@
+// End-to-end tests of the page in headless Chromium: `node --test tests/e2e/` after
+// `trunk build --release --offline` (scripts/e2e.sh does both).
+//
+// What is checked: the model loads and the page says what it was trained on and which backend
+// runs; a real clip gets the same genre as the native trainer (probabilities within 1e-3); a
+// file that is not audio gets a clear message and the page keeps working; a clip under 3 s is
+// classified with a warning, silence is called silence; without WebGPU (and with WebGPU
+// forced, and after a lost device) the answer is the same; no network request after load; a
+// person's model file is validated, kept across reloads and removable.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DATA, ROOT, classify, dropFile, launch, maxDiff, nativeClassify, openPage, serve, tempDir,
+  trainerBin, waitState, writeWav,
+} from './lib.mjs';
+
+const PROB_TOL = 1e-3;
+const hasData = existsSync(join(DATA, 'clips')) && existsSync(join(DATA, 'gtzan'));
+const noData = !hasData && `no test data at ${DATA} (../shared/data): real-clip checks skipped`;
+const noTrainer = !trainerBin() && 'no trainer binary (cargo build -p trainer --release, or TRAINER_BIN): native comparison skipped';
+const CLIP = join(DATA, 'clips', 'Kevin_MacLeod_-_Vibe_Ace.ogg');
+function gtzanClip() {
+  for (const genre of ['blues', 'classical', 'country', 'metal']) {
+    const dir = join(DATA, 'gtzan', genre);
+    if (!existsSync(dir)) continue;
+    const f = readdirSync(dir).filter((n) => /\.(ogg|wav|au|mp3|flac)$/.test(n)).sort()[0];
+    if (f) return join(dir, f);
+  }
+  return null;
+}
+const SCREENSHOTS = process.env.GENRE_SCREENSHOT_DIR || '/tmp';
+
+let server;
+let files;
+before(async () => {
+  server = await serve();
+  files = tempDir();
+});
+after(async () => { await server?.close(); });
+
+function expectSameAsNative(result, native, what) {
+  assert.equal(result.top, native.top, `${what}: page says ${result.top}, trainer says ${native.top}`);
+  assert.deepEqual(result.labels, native.labels, `${what}: label order`);
+  const d = maxDiff(result.probabilities, native.probabilities);
+  assert.ok(d <= PROB_TOL, `${what}: probabilities differ from the trainer's by up to ${d.toExponential(2)} (> ${PROB_TOL})`);
+  return d;
+}
+
+describe('the page with WebGPU available (SwiftShader in headless Chromium)', () => {
+  let context;
+  let page;
+  before(async () => {
+    context = await launch({ webgpu: true });
+    page = await openPage(context, server.url);
+  });
+  after(async () => { await context?.close(); });
+
+  test('loads the model, says what it was trained on and which backend runs', async () => {
+    const line = await page.textContent('#model-line');
+    assert.match(line, /trained on/i);
+    assert.ok(await page.isVisible('#model-line'));
+    const backend = await page.getAttribute('#backend-label', 'data-backend');
+    assert.ok(['webgpu', 'flex', 'ndarray'].includes(backend), backend);
+    // SwiftShader is a software adapter: the automatic choice must not pick it
+    const notice = await page.textContent('#backend-notice');
+    if (/swiftshader/i.test(notice)) assert.notEqual(backend, 'webgpu');
+    const label = await page.textContent('#backend-label');
+    assert.match(label, /Running on/);
+  });
+
+  test('a real GTZAN clip gets the native trainer\'s answer', { skip: noData || noTrainer }, async () => {
+    const clip = gtzanClip();
+    const { state, result } = await classify(page, clip);
+    assert.equal(state, 'done', JSON.stringify(result));
+    const d = expectSameAsNative(result, nativeClassify(clip), clip);
+    assert.equal((await page.textContent('#top-label')).trim(), result.top);
+    assert.equal(result.segments.length, 10);
+    console.log(`# GTZAN ${clip}: ${result.top} on ${result.backend}, max |Δp| ${d.toExponential(2)}; ${JSON.stringify(result.timings_ms)}`);
+  });
+
+  test('a real clip (Vibe Ace) gets the native trainer\'s answer; bars for every label; segments clickable', { skip: noData || noTrainer }, async () => {
+    const { state, result } = await classify(page, CLIP);
+    assert.equal(state, 'done', JSON.stringify(result));
+    const d = expectSameAsNative(result, nativeClassify(CLIP), CLIP);
+    console.log(`# clip: ${result.top} on ${result.backend}, max |Δp| ${d.toExponential(2)}`);
+    const bars = await page.$$eval('#bars .bar-row', (rows) => rows.map((r) => r.dataset.label));
+    assert.deepEqual([...bars].sort(), [...result.labels].sort(), 'one bar per label of the manifest');
+    const segs = await page.$$('#timeline-segments .segment');
+    assert.equal(segs.length, result.segments.length);
+    await segs[2].click();
+    assert.match(await page.getAttribute('#timeline-segments .segment:nth-child(3)', 'class'), /selected/);
+    assert.match(await page.textContent('#segment-info'), /^Segment 3 of/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'page.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'page-390.png'), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a 390-px phone screen`);
+    await page.setViewportSize({ width: 1000, height: 900 });
+  });
+
+  test('a file that is not audio gets a clear message and the page keeps working', async () => {
+    const fake = join(files, 'notes.mp3');
+    writeFileSync(fake, 'These are my shopping notes, not a song.\n'.repeat(50));
+    const { state, result } = await classify(page, fake);
+    assert.equal(state, 'error');
+    assert.ok(await page.isVisible('#message'));
+    const msg = await page.textContent('#message');
+    assert.match(msg, /could not be read as audio/);
+    assert.match(result.error, /notes\.mp3/);
+    // still usable
+    const tone = writeWav(join(files, 'after-error.wav'), { seconds: 4, f: (t) => 0.4 * Math.sin(2 * Math.PI * 330 * t) });
+    const again = await classify(page, tone);
+    assert.equal(again.state, 'done');
+    assert.equal(await page.isVisible('#message'), false, 'the old error is gone');
+  });
+
+  test('a truncated audio file is reported, not hung on', { skip: noData }, async () => {
+    const { readFileSync } = await import('node:fs');
+    const cut = join(files, 'truncated.ogg');
+    writeFileSync(cut, readFileSync(CLIP).subarray(0, 3000));
+    const { state, result } = await classify(page, cut);
+    // a browser may decode the first packets of a cut Ogg file: either a clear error or a result
+    if (state === 'error') assert.match(result.error, /could not be read as audio|contains no audio/);
+    else assert.equal(state, 'done');
+  });
+
+  test('a clip shorter than 3 s is classified padded, with a warning (44.1 kHz stereo input)', async () => {
+    const short = writeWav(join(files, 'short.wav'), {
+      rate: 44100, channels: 2, seconds: 1.5,
+      f: (t, c) => 0.3 * Math.sin(2 * Math.PI * (c ? 660 : 440) * t),
+    });
+    const { state, result } = await classify(page, short);
+    assert.equal(state, 'done');
+    assert.equal(result.segments.length, 1);
+    assert.equal(result.channels, 2);
+    assert.ok(Math.abs(result.duration_s - 1.5) < 0.01, `duration ${result.duration_s}`);
+    assert.ok(result.warnings.some((w) => /shorter than one 3-s segment/.test(w)), JSON.stringify(result.warnings));
+    assert.ok(await page.isVisible('#warnings'));
+  });
+
+  test('silence is called silence', async () => {
+    const silent = writeWav(join(files, 'silence.wav'), { rate: 48000, channels: 1, seconds: 7 });
+    const { state, result } = await classify(page, silent);
+    assert.equal(state, 'done');
+    assert.equal(result.segments.length, 2);
+    assert.ok(result.warnings.some((w) => /silent/.test(w) && /every 3-s segment/.test(w)), JSON.stringify(result.warnings));
+  });
+
+  test('no network request after the page and model are loaded', { skip: noData }, async () => {
+    const requests = [];
+    const onRequest = (r) => { if (/^https?:/.test(r.url())) requests.push(r.url()); };
+    page.on('request', onRequest);
+    const { state } = await classify(page, CLIP);
+    assert.equal(state, 'done');
+    await page.click('#timeline-segments .segment:nth-child(2)');
+    await page.evaluate(() => document.getElementById('player').play().catch(() => {}));
+    await page.waitForTimeout(500);
+    page.off('request', onRequest);
+    assert.deepEqual(requests, [], 'the page made requests after load');
+  });
+
+  test('the backend switch re-classifies on ndarray with the same answer', { skip: noData }, async () => {
+    const before = JSON.parse(await page.textContent('#result'));
+    await page.selectOption('#backend', 'ndarray');
+    await page.waitForFunction(() => document.getElementById('app').dataset.state !== 'done', null, { timeout: 10_000, polling: 10 }).catch(() => {});
+    assert.equal(await waitState(page, ['done', 'error']), 'done');
+    const result = JSON.parse(await page.textContent('#result'));
+    assert.equal(result.backend, 'ndarray');
+    assert.equal(await page.getAttribute('#backend-label', 'data-backend'), 'ndarray');
+    assert.equal(result.top, before.top);
+    assert.ok(maxDiff(result.probabilities, before.probabilities) <= PROB_TOL);
+    await page.selectOption('#backend', 'auto');
+    assert.equal(await waitState(page, ['done', 'error']), 'done');
+  });
+
+  test('a person\'s model file: a bad one is refused, a good one is used and kept across reloads, and removable', async () => {
+    const bad = join(files, 'broken.genre');
+    writeFileSync(bad, Buffer.from('GENREMDL\x05\x00\x00\x00{oops this is not a manifest'));
+    await dropFile(page, bad, 'broken.genre');
+    await page.waitForFunction(() => !document.getElementById('message').hidden, null, { timeout: 30_000 });
+    assert.match(await page.textContent('#message'), /not a usable model/);
+    assert.equal(await page.getAttribute('#app', 'data-model'), 'shipped');
+
+    const mine = join(files, 'my-model.genre');
+    copyFileSync(join(ROOT, 'web', 'model', 'model.genre'), mine);
+    await page.setInputFiles('#model-input', mine);
+    await page.waitForFunction(() => document.getElementById('app').dataset.model === 'user', null, { timeout: 60_000 });
+    await waitState(page, ['done', 'ready']);
+    assert.match(await page.textContent('#model-source'), /my-model\.genre/);
+
+    await page.reload();
+    await waitState(page, ['ready', 'error']);
+    assert.equal(await page.getAttribute('#app', 'data-model'), 'user', 'kept across a reload');
+
+    await page.click('#model-remove');
+    await page.waitForFunction(() => document.getElementById('app').dataset.model === 'shipped', null, { timeout: 60_000 });
+    await page.reload();
+    await waitState(page, ['ready', 'error']);
+    assert.equal(await page.getAttribute('#app', 'data-model'), 'shipped');
+  });
+});
+
+describe('the page forced onto WebGPU', () => {
+  let context;
+  let page;
+  before(async () => {
+    context = await launch({ webgpu: true });
+    page = await openPage(context, server.url, { query: '?backend=webgpu' });
+  });
+  after(async () => { await context?.close(); });
+
+  test('runs on WebGPU and gives the native answer', { skip: noData || noTrainer }, async () => {
+    assert.equal(await page.getAttribute('#backend-label', 'data-backend'), 'webgpu', await page.textContent('#backend-notice'));
+    const clip = gtzanClip();
+    const { state, result } = await classify(page, clip);
+    assert.equal(state, 'done');
+    assert.equal(result.backend, 'webgpu');
+    const d = expectSameAsNative(result, nativeClassify(clip), `${clip} on WebGPU`);
+    console.log(`# WebGPU: max |Δp| ${d.toExponential(2)}; ${JSON.stringify(result.timings_ms)}`);
+  });
+
+  test('a lost WebGPU device falls back to the CPU without reloading', async () => {
+    const lost = await page.evaluate(() => window.wasmBindings.debug_lose_gpu_device());
+    assert.equal(lost, true);
+    await page.waitForTimeout(200);
+    const tone = writeWav(join(files, 'after-loss.wav'), { seconds: 6.5, f: (t) => 0.4 * Math.sin(2 * Math.PI * 220 * t) });
+    const { state, result } = await classify(page, tone);
+    assert.equal(state, 'done', JSON.stringify(result));
+    assert.notEqual(result.backend, 'webgpu');
+    assert.match(await page.textContent('#backend-notice'), /lost/);
+  });
+});
+
+describe('the page without WebGPU', () => {
+  let context;
+  let page;
+  before(async () => {
+    context = await launch({ webgpu: false });
+    page = await openPage(context, server.url);
+  });
+  after(async () => { await context?.close(); });
+
+  test('says it runs on the CPU and gives the same answer', { skip: noData || noTrainer }, async () => {
+    const backend = await page.getAttribute('#backend-label', 'data-backend');
+    assert.ok(backend === 'flex' || backend === 'ndarray', backend);
+    assert.match(await page.textContent('#backend-label'), /CPU/);
+    const clip = gtzanClip();
+    const { state, result } = await classify(page, clip);
+    assert.equal(state, 'done');
+    expectSameAsNative(result, nativeClassify(clip), `${clip} without WebGPU`);
+  });
+});
