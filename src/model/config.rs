@@ -1,0 +1,135 @@
+//! What a model is made of: which heads, how they are fused, how wide the layers are.
+//! Serialised into the manifest so a loader rebuilds exactly the module the weights came from.
+
+use serde::{Deserialize, Serialize};
+
+/// One feature image the model can look at. The order of the variants is the order of the
+/// heads in the model and of the inputs in [`crate::model::ModelInput`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeadKind {
+    /// Chromagram, 12 pitch classes × frames.
+    Chroma,
+    /// Mel spectrogram in dB, 128 bands × frames.
+    Mel,
+    /// MFCC, 20 coefficients × frames.
+    Mfcc,
+}
+
+impl HeadKind {
+    pub const ALL: [HeadKind; 3] = [HeadKind::Chroma, HeadKind::Mel, HeadKind::Mfcc];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HeadKind::Chroma => "chroma",
+            HeadKind::Mel => "mel",
+            HeadKind::Mfcc => "mfcc",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.name() == s.trim())
+    }
+}
+
+/// How the heads' embeddings are combined before the fully connected layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fusion {
+    /// Concatenate the embeddings (width = heads × embedding).
+    Concat,
+    /// Element-wise mean of the embeddings.
+    Average,
+    /// Element-wise sum of the embeddings.
+    Sum,
+}
+
+impl Fusion {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "concat" => Some(Self::Concat),
+            "average" | "avg" | "mean" => Some(Self::Average),
+            "sum" => Some(Self::Sum),
+            _ => None,
+        }
+    }
+}
+
+/// The architecture of [`crate::model::GenreCnn`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// Heads in use, in [`HeadKind::ALL`] order, no repeats.
+    pub heads: Vec<HeadKind>,
+    pub fusion: Fusion,
+    /// Output channels of each conv → batch norm → ReLU → max-pool block of every head;
+    /// the last one is the head's embedding width (after global average pooling).
+    pub channels: Vec<usize>,
+    /// Width of the hidden fully connected layer.
+    pub hidden: usize,
+    /// Dropout before each fully connected layer while training.
+    pub dropout: f64,
+    pub n_classes: usize,
+    /// Height (bands) of each head's input image, in `heads` order.
+    pub input_heights: Vec<usize>,
+    /// Frames per segment (width of every input image).
+    pub frames: usize,
+}
+
+impl ModelConfig {
+    /// The default design for `n_classes` labels and the library's default feature shapes.
+    pub fn new(n_classes: usize, heads: &[HeadKind], fusion: Fusion) -> Self {
+        let p = crate::features::FeatureParams::default();
+        let mut heads: Vec<HeadKind> = heads.to_vec();
+        heads.sort_by_key(|h| HeadKind::ALL.iter().position(|x| x == h));
+        heads.dedup();
+        let input_heights = heads
+            .iter()
+            .map(|h| match h {
+                HeadKind::Chroma => p.n_chroma,
+                HeadKind::Mel => p.n_mels,
+                HeadKind::Mfcc => p.n_mfcc,
+            })
+            .collect();
+        Self {
+            heads,
+            fusion,
+            channels: vec![16, 32, 64, 64],
+            hidden: 64,
+            dropout: 0.3,
+            n_classes,
+            input_heights,
+            frames: p.segment_frames(),
+        }
+    }
+
+    pub fn embedding(&self) -> usize {
+        *self.channels.last().expect("at least one conv block")
+    }
+
+    pub fn fused_width(&self) -> usize {
+        match self.fusion {
+            Fusion::Concat => self.embedding() * self.heads.len(),
+            Fusion::Average | Fusion::Sum => self.embedding(),
+        }
+    }
+
+    /// Checks what a manifest could get wrong before any layer is built.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.heads.is_empty() {
+            return Err("the model has no head".into());
+        }
+        if self.heads.len() != self.input_heights.len() {
+            return Err("heads and input_heights differ in length".into());
+        }
+        if self.channels.is_empty() || self.channels.contains(&0) {
+            return Err("channels must be a non-empty list of positive widths".into());
+        }
+        if self.n_classes < 2 {
+            return Err(format!("a classifier needs at least 2 labels, got {}", self.n_classes));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(format!("dropout {} is not in [0, 1)", self.dropout));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,164 @@
+//! The multi-head CNN: one convolutional head per feature image (chromagram, mel spectrogram,
+//! MFCC), each conv → batch norm → ReLU → max-pool blocks and global average pooling, fused
+//! (concatenation, mean or sum), then two fully connected layers with dropout to the logits.
+//!
+//! The module runs on whatever `Device` its tensors live on (burn 0.22 dispatches at run
+//! time); it never picks a device or reads a file.
+
+mod config;
+
+pub use config::{Fusion, HeadKind, ModelConfig};
+
+use burn::module::Module;
+use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d,
+    Relu, conv::Conv2d, conv::Conv2dConfig,
+};
+use burn::tensor::{Device, Tensor};
+
+/// conv 3×3 (same padding) → batch norm → ReLU → max-pool.
+#[derive(Module, Debug)]
+pub struct ConvBlock {
+    conv: Conv2d,
+    norm: BatchNorm,
+    activation: Relu,
+    pool: MaxPool2d,
+}
+
+impl ConvBlock {
+    fn new(c_in: usize, c_out: usize, pool: [usize; 2], device: &Device) -> Self {
+        Self {
+            conv: Conv2dConfig::new([c_in, c_out], [3, 3])
+                .with_padding(PaddingConfig2d::Same)
+                .with_bias(false)
+                .init(device),
+            norm: BatchNormConfig::new(c_out).init(device),
+            activation: Relu::new(),
+            pool: MaxPool2dConfig::new(pool).init(),
+        }
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.pool
+            .forward(self.activation.forward(self.norm.forward(self.conv.forward(x))))
+    }
+}
+
+/// The blocks that turn one feature image `[batch, 1, bands, frames]` into `[batch, embedding]`.
+#[derive(Module, Debug)]
+pub struct ConvHead {
+    blocks: Vec<ConvBlock>,
+    global_pool: AdaptiveAvgPool2d,
+}
+
+impl ConvHead {
+    fn new(height: usize, width: usize, channels: &[usize], device: &Device) -> Self {
+        let (mut h, mut w, mut c_in) = (height, width, 1);
+        let mut blocks = Vec::with_capacity(channels.len());
+        for &c_out in channels {
+            // Halve each axis while it is still at least 2 long, so a 12-band chromagram
+            // survives as many blocks as a 128-band mel spectrogram.
+            let pool = [if h >= 2 { 2 } else { 1 }, if w >= 2 { 2 } else { 1 }];
+            blocks.push(ConvBlock::new(c_in, c_out, pool, device));
+            h /= pool[0];
+            w /= pool[1];
+            c_in = c_out;
+        }
+        Self {
+            blocks,
+            global_pool: AdaptiveAvgPool2dConfig::new([1, 1]).init(),
+        }
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = self.blocks.iter().fold(x, |x, block| block.forward(x));
+        self.global_pool.forward(x).flatten(1, 3)
+    }
+}
+
+/// The inputs of one batch, each `[batch, 1, bands, frames]`, already normalised
+/// (see [`crate::inference::Normalisation`]). Inputs of heads the model lacks are ignored and
+/// may be `None`.
+pub struct ModelInput {
+    pub chroma: Option<Tensor<4>>,
+    pub mel: Option<Tensor<4>>,
+    pub mfcc: Option<Tensor<4>>,
+}
+
+impl ModelInput {
+    fn take(&mut self, kind: HeadKind) -> Option<Tensor<4>> {
+        match kind {
+            HeadKind::Chroma => self.chroma.take(),
+            HeadKind::Mel => self.mel.take(),
+            HeadKind::Mfcc => self.mfcc.take(),
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct GenreCnn {
+    heads: Vec<ConvHead>,
+    fc1: Linear,
+    fc2: Linear,
+    dropout: Dropout,
+    activation: Relu,
+    #[module(skip)]
+    config: ModelConfig,
+}
+
+impl GenreCnn {
+    /// Builds a freshly initialised model. Panics on an invalid config: call
+    /// [`ModelConfig::validate`] first on anything read from a file.
+    pub fn new(config: &ModelConfig, device: &Device) -> Self {
+        config.validate().expect("invalid model config");
+        let heads = config
+            .input_heights
+            .iter()
+            .map(|&h| ConvHead::new(h, config.frames, &config.channels, device))
+            .collect();
+        Self {
+            heads,
+            fc1: LinearConfig::new(config.fused_width(), config.hidden).init(device),
+            fc2: LinearConfig::new(config.hidden, config.n_classes).init(device),
+            dropout: DropoutConfig::new(config.dropout).init(),
+            activation: Relu::new(),
+            config: config.clone(),
+        }
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// Head embeddings fused into `[batch, fused_width]`.
+    pub fn embed(&self, mut input: ModelInput) -> Tensor<2> {
+        let embeddings: Vec<Tensor<2>> = self
+            .config
+            .heads
+            .iter()
+            .zip(&self.heads)
+            .map(|(&kind, head)| {
+                let x = input
+                    .take(kind)
+                    .unwrap_or_else(|| panic!("the model's {} head got no input", kind.name()));
+                head.forward(x)
+            })
+            .collect();
+        let n = embeddings.len();
+        match self.config.fusion {
+            Fusion::Concat => Tensor::cat(embeddings, 1),
+            Fusion::Sum => embeddings.into_iter().reduce(|a, b| a + b).expect("≥ 1 head"),
+            Fusion::Average => {
+                embeddings.into_iter().reduce(|a, b| a + b).expect("≥ 1 head") / n as f32
+            }
+        }
+    }
+
+    /// Logits `[batch, n_classes]`.
+    pub fn forward(&self, input: ModelInput) -> Tensor<2> {
+        let x = self.dropout.forward(self.embed(input));
+        let x = self.activation.forward(self.fc1.forward(x));
+        self.fc2.forward(self.dropout.forward(x))
+    }
+}

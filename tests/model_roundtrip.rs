@@ -1,0 +1,90 @@
+//! A saved-and-reloaded model gives identical logits, and broken model files are refused
+//! with a message that says what is wrong.
+
+use burn::tensor::Device;
+use genre::features::{FeatureExtractor, FeatureParams};
+use genre::inference::{
+    BandStats, Classifier, FORMAT_NAME, FORMAT_VERSION, LoadError, Manifest, Normalisation, Scores,
+    TrainedOn, decode_model_file, encode_model_file,
+};
+use genre::model::{Fusion, GenreCnn, HeadKind, ModelConfig};
+
+fn manifest(config: &ModelConfig) -> Manifest {
+    Manifest {
+        format: FORMAT_NAME.into(),
+        format_version: FORMAT_VERSION,
+        labels: (0..config.n_classes).map(|i| format!("label{i}")).collect(),
+        features: FeatureParams::default(),
+        model: config.clone(),
+        normalisation: Normalisation {
+            heads: config
+                .heads
+                .iter()
+                .zip(&config.input_heights)
+                .map(|(&head, &h)| BandStats { head, mean: vec![0.1; h], std: vec![2.0; h] })
+                .collect(),
+        },
+        trained_on: TrainedOn {
+            dataset: "test".into(),
+            real_music: false,
+            train_files: Default::default(),
+            valid_files: Default::default(),
+            split: "none".into(),
+            date: "2026-01-01".into(),
+            notes: String::new(),
+        },
+        scores: Scores::default(),
+    }
+}
+
+fn tone(freq: f32, n: usize) -> Vec<f32> {
+    (0..n).map(|i| 0.3 * (2.0 * std::f32::consts::PI * freq * i as f32 / 22_050.0).sin()).collect()
+}
+
+#[test]
+fn reloaded_model_gives_identical_logits() {
+    for fusion in [Fusion::Concat, Fusion::Average, Fusion::Sum] {
+        let device = Device::ndarray();
+        let config = ModelConfig::new(4, &HeadKind::ALL, fusion);
+        let model = GenreCnn::new(&config, &device);
+        let m = manifest(&config);
+        let mut fx = FeatureExtractor::new(FeatureParams::default());
+        let feats: Vec<_> = [220.0, 1000.0, 3000.0].iter().map(|&f| fx.compute(&tone(f, 66_150))).collect();
+        let refs: Vec<_> = feats.iter().collect();
+        let before = genre::inference::build_input(&refs, &config, &m.normalisation, &device);
+        let logits_before = model.valid().forward(before).into_data();
+
+        let bytes = encode_model_file(&m, model).unwrap();
+        let clf = Classifier::from_bytes(&bytes, &device).unwrap();
+        let logits_after = clf.logits_sync(&refs);
+        assert_eq!(logits_before.as_slice::<f32>().unwrap(), &logits_after[..], "{fusion:?}");
+        assert_eq!(clf.labels(), &m.labels[..]);
+    }
+}
+
+#[test]
+fn broken_model_files_are_refused_with_reasons() {
+    let device = Device::ndarray();
+    let config = ModelConfig::new(3, &[HeadKind::Mel], Fusion::Concat);
+    let m = manifest(&config);
+    let bytes = encode_model_file(&m, GenreCnn::new(&config, &device)).unwrap();
+
+    assert!(matches!(decode_model_file(b"hello, not a model"), Err(LoadError::NotAModel(_))));
+    assert!(matches!(decode_model_file(&bytes[..20]), Err(LoadError::NotAModel(_))));
+    // weights cut short
+    let cut = Classifier::from_bytes(&bytes[..bytes.len() - 100], &device);
+    assert!(matches!(cut, Err(LoadError::Weights(_))), "{:?}", cut.err());
+    // a manifest whose labels do not fit the model
+    let mut wrong = m.clone();
+    wrong.labels.push("extra".into());
+    let bad = encode_model_file(&wrong, GenreCnn::new(&config, &device)).unwrap();
+    let err = decode_model_file(&bad).unwrap_err();
+    assert!(err.to_string().contains("4 labels but the model has 3 outputs"), "{err}");
+    // weights of another architecture
+    let other = ModelConfig::new(3, &[HeadKind::Chroma], Fusion::Concat);
+    let mut mm = manifest(&other);
+    mm.model = config.clone();
+    mm.normalisation = m.normalisation.clone();
+    let swapped = encode_model_file(&mm, GenreCnn::new(&other, &device)).unwrap();
+    assert!(matches!(Classifier::from_bytes(&swapped, &device), Err(LoadError::Weights(_))));
+}

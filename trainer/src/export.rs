@@ -1,0 +1,67 @@
+//! Writing a run's results: the model file the page loads (manifest + weights), a readable
+//! copy of the manifest, the report (JSON, text) and its pictures.
+
+use anyhow::{Context, Result};
+use std::path::Path;
+
+use genre::inference::{Manifest, encode_model_file};
+use genre::model::GenreCnn;
+
+use crate::report::Metrics;
+use crate::train::EpochStats;
+
+pub const MODEL_FILE: &str = "model.genre";
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+pub fn write_run(out: &Path, manifest: &Manifest, model: GenreCnn, reports: &[Metrics], history: &[EpochStats]) -> Result<()> {
+    std::fs::create_dir_all(out)?;
+    let bytes = encode_model_file(manifest, model).map_err(|e| anyhow::anyhow!("cannot encode the model: {e}"))?;
+    std::fs::write(out.join(MODEL_FILE), &bytes)?;
+    std::fs::write(out.join(MANIFEST_FILE), serde_json::to_vec_pretty(manifest)?)?;
+    let summary = serde_json::json!({
+        "manifest_summary": manifest.summary(),
+        "labels": manifest.labels,
+        "trained_on": manifest.trained_on,
+        "scores": manifest.scores,
+        "metrics": reports,
+        "history": history,
+        "model_bytes": bytes.len(),
+    });
+    std::fs::write(out.join("report.json"), serde_json::to_vec_pretty(&summary)?)?;
+    let text: String = reports.iter().map(|m| m.text() + "\n").collect();
+    std::fs::write(out.join("report.txt"), format!("{}\n\n{text}", manifest.summary()))?;
+    let xs = |f: fn(&EpochStats) -> f32| history.iter().map(|h| (h.epoch as f32, f(h))).collect::<Vec<_>>();
+    crate::plots::line_chart_png(
+        &out.join("loss.png"),
+        "Loss",
+        "epoch",
+        "cross-entropy",
+        &[("train", xs(|h| h.train_loss)), ("valid (segments)", xs(|h| h.valid_loss))],
+    )?;
+    crate::plots::line_chart_png(
+        &out.join("accuracy.png"),
+        "Accuracy",
+        "epoch",
+        "accuracy",
+        &[
+            ("train (segments)", xs(|h| h.train_accuracy)),
+            ("valid segments", xs(|h| h.valid_segment_accuracy)),
+            ("valid tracks", xs(|h| h.valid_track_accuracy)),
+        ],
+    )?;
+    for m in reports.iter().filter(|m| m.tracks > 0) {
+        crate::plots::confusion_png(&out.join(format!("confusion-{}.png", m.split)), &manifest.labels, &m.confusion)?;
+    }
+    Ok(())
+}
+
+/// Copies the run's model into the folder the page serves it from.
+pub fn install(run: &Path, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for f in [MODEL_FILE, MANIFEST_FILE] {
+        let tmp = dir.join(format!("{f}.tmp"));
+        std::fs::copy(run.join(f), &tmp)?;
+        std::fs::rename(&tmp, dir.join(f))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,358 @@
+//! The training recipe end to end: scan, split, decode (cached), train, report, export.
+
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use genre::features::{FeatureExtractor, FeatureParams, Features};
+use genre::inference::{FORMAT_NAME, FORMAT_VERSION, Manifest, Scores, TrainedOn};
+use genre::model::{Fusion, HeadKind, ModelConfig};
+
+use crate::backend::{BackendChoice, device};
+use crate::cache::Cache;
+use crate::dataset::{Dataset, Track};
+use crate::report::{Metrics, metrics};
+use crate::split::{self, Split};
+use crate::train::{EvalClip, TrainClip, TrainOptions, predict, train};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct TrainArgs {
+    /// Folder of labelled folders (GTZAN: ROOT/<genre>/<genre>.NNNNN.wav).
+    #[arg(long, env = "GTZAN_DIR")]
+    pub data: Option<PathBuf>,
+    /// filtered: the artist-filtered lists (GTZAN; or the lists in --split-dir); random: stratified by file.
+    #[arg(long, default_value = "filtered")]
+    pub split: String,
+    /// Folder holding train*.txt, valid*.txt, test*.txt (default: DATA/splits or DATA/../splits).
+    #[arg(long, alias = "split-file")]
+    pub split_dir: Option<PathBuf>,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Heads to use, comma-separated: chroma,mel,mfcc.
+    #[arg(long, default_value = "chroma,mel,mfcc")]
+    pub heads: String,
+    /// concat, average or sum.
+    #[arg(long, default_value = "concat")]
+    pub fusion: String,
+    /// Output channels of each conv block, comma-separated.
+    #[arg(long, default_value = "8,16,32,64")]
+    pub channels: String,
+    #[arg(long, default_value_t = 64)]
+    pub hidden: usize,
+    #[arg(long, default_value_t = 0.3)]
+    pub dropout: f64,
+    #[arg(long, default_value_t = 40)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+    #[arg(long = "learning-rate", alias = "lr", default_value_t = 2e-3)]
+    pub learning_rate: f64,
+    #[arg(long, default_value_t = 1e-2)]
+    pub weight_decay: f32,
+    #[arg(long, default_value_t = 10)]
+    pub patience: usize,
+    /// Random 3-s crops per training clip per epoch.
+    #[arg(long, default_value_t = 8)]
+    pub crops: usize,
+    /// Label sampling: 0 natural frequencies, 1 all labels equally often.
+    #[arg(long, default_value_t = 0.5)]
+    pub balance: f32,
+    #[arg(long)]
+    pub class_weights: bool,
+    /// Mixup Beta(α, α); 0 switches it off.
+    #[arg(long, default_value_t = 0.2)]
+    pub mixup: f32,
+    #[arg(long)]
+    pub no_spec_augment: bool,
+    #[arg(long, default_value_t = 6.0)]
+    pub gain_db: f32,
+    #[arg(long, default_value_t = 6.0)]
+    pub tilt_db: f32,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: BackendChoice,
+    /// Run folder: checkpoints, report, exported model.
+    #[arg(long, default_value = "runs/latest")]
+    pub out: PathBuf,
+    /// Continue the interrupted run in --out.
+    #[arg(long)]
+    pub resume: bool,
+    /// Do not copy the exported model into --install-dir.
+    #[arg(long)]
+    pub no_install: bool,
+    #[arg(long, default_value = "web/model")]
+    pub install_dir: PathBuf,
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Refuse (non-GTZAN) label folders with fewer files than this.
+    #[arg(long, default_value_t = 5)]
+    pub min_files: usize,
+    /// Name of the data set in the manifest (default: GTZAN or the folder's name).
+    #[arg(long)]
+    pub dataset_name: Option<String>,
+    /// The data are generated signals, not music (the page then says so).
+    #[arg(long)]
+    pub synthetic: bool,
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+pub fn parse_heads(s: &str) -> Result<Vec<HeadKind>> {
+    s.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| HeadKind::parse(p).ok_or_else(|| anyhow::anyhow!("unknown head {p:?} (chroma, mel, mfcc)")))
+        .collect()
+}
+
+impl TrainArgs {
+    pub fn options(&self, n_labels: usize) -> Result<TrainOptions> {
+        let heads = parse_heads(&self.heads)?;
+        if heads.is_empty() {
+            bail!("--heads names no head");
+        }
+        let fusion = Fusion::parse(&self.fusion)
+            .ok_or_else(|| anyhow::anyhow!("unknown --fusion {:?} (concat, average, sum)", self.fusion))?;
+        let mut model = ModelConfig::new(n_labels, &heads, fusion);
+        model.channels = self
+            .channels
+            .split(',')
+            .map(|c| c.trim().parse::<usize>().context("--channels takes numbers"))
+            .collect::<Result<_>>()?;
+        model.hidden = self.hidden;
+        model.dropout = self.dropout;
+        model.validate().map_err(|e| anyhow::anyhow!(e))?;
+        Ok(TrainOptions {
+            model,
+            epochs: self.epochs,
+            batch_size: self.batch_size.max(1),
+            learning_rate: self.learning_rate,
+            weight_decay: self.weight_decay,
+            patience: self.patience.max(1),
+            seed: self.seed,
+            crops_per_clip: self.crops.max(1),
+            balance: self.balance.clamp(0.0, 1.0),
+            class_weights: self.class_weights,
+            mixup_alpha: self.mixup,
+            spec_augment: !self.no_spec_augment,
+            gain_db: self.gain_db,
+            tilt_db: self.tilt_db,
+        })
+    }
+
+    pub fn data_dir(&self) -> Result<PathBuf> {
+        self.data.clone().ok_or_else(|| {
+            anyhow::anyhow!("no data folder: pass --data DIR or set GTZAN_DIR.\n\n{}", crate::dataset::GTZAN_HELP)
+        })
+    }
+
+    pub fn cache(&self) -> Cache {
+        Cache::new((!self.no_cache).then(|| self.cache_dir.clone().unwrap_or_else(crate::cache::default_dir)))
+    }
+}
+
+pub fn make_split(ds: &Dataset, args: &TrainArgs) -> Result<Split> {
+    match args.split.as_str() {
+        "filtered" if ds.is_gtzan || args.split_dir.is_some() => {
+            split::from_lists(ds, &split::find_split_dir(&ds.root, args.split_dir.as_deref())?)
+        }
+        "filtered" => {
+            eprintln!(
+                "note: {} is not GTZAN and no --split-dir was given: using a stratified random split by file (seed {})",
+                ds.root.display(),
+                args.seed
+            );
+            Ok(split::random(ds, 0.15, 0.15, args.seed))
+        }
+        "random" => Ok(split::random(ds, 0.15, 0.15, args.seed)),
+        other => bail!("unknown --split {other:?} (filtered or random)"),
+    }
+}
+
+/// Decodes tracks (cached), reporting and skipping the unreadable ones.
+pub fn load_tracks<'a>(cache: &Cache, tracks: &[&'a Track], quiet: bool) -> Vec<(&'a Track, Vec<f32>)> {
+    let bar = (!quiet).then(|| {
+        let b = indicatif::ProgressBar::new(tracks.len() as u64);
+        b.set_style(indicatif::ProgressStyle::with_template("decoding [{bar:30}] {pos}/{len} files ({eta} left)").unwrap());
+        b
+    });
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    let chunk = tracks.len().div_ceil(threads).max(1);
+    let results: Vec<(&Track, Result<Vec<f32>>)> = std::thread::scope(|s| {
+        let hs: Vec<_> = tracks
+            .chunks(chunk)
+            .map(|part| {
+                let bar = bar.clone();
+                s.spawn(move || {
+                    part.iter()
+                        .map(|t| {
+                            let r = cache.audio(t);
+                            if let Some(b) = &bar {
+                                b.inc(1);
+                            }
+                            (*t, r)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().expect("decode thread")).collect()
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    results
+        .into_iter()
+        .filter_map(|(t, r)| match r {
+            Ok(s) => Some((t, s)),
+            Err(e) => {
+                eprintln!("skipped {}: {e:#}", t.path.display());
+                None
+            }
+        })
+        .collect()
+}
+
+pub fn eval_clips(cache: &Cache, loaded: &[(&Track, Vec<f32>)]) -> Result<Vec<EvalClip>> {
+    let mut fx = FeatureExtractor::new(FeatureParams::default());
+    loaded
+        .iter()
+        .map(|(t, s)| Ok(EvalClip { label: t.label, segments: cache.segment_features(t, s, &mut fx)? }))
+        .collect()
+}
+
+pub fn clip_metrics(
+    name: &str,
+    model: &genre::model::GenreCnn,
+    clips: &[EvalClip],
+    norm: &genre::inference::Normalisation,
+    device: &burn::tensor::Device,
+    labels: &[String],
+) -> Metrics {
+    let per: Vec<(usize, Vec<f32>)> = clips
+        .iter()
+        .map(|c| {
+            let segs: Vec<&Features> = c.segments.iter().collect();
+            (c.label, predict(model, &segs, norm, device, 64))
+        })
+        .collect();
+    metrics(name, labels, &per)
+}
+
+fn counts(ds: &Dataset, idx: &[usize]) -> BTreeMap<String, usize> {
+    let mut m: BTreeMap<String, usize> = ds.labels.iter().map(|l| (l.clone(), 0)).collect();
+    for &i in idx {
+        *m.get_mut(&ds.labels[ds.tracks[i].label]).unwrap() += 1;
+    }
+    m
+}
+
+pub fn run_train(args: &TrainArgs) -> Result<()> {
+    let root = args.data_dir()?;
+    let ds = Dataset::scan(&root)?;
+    if !ds.is_gtzan {
+        ds.check_min_files(args.min_files)?;
+    }
+    let split = make_split(&ds, args)?;
+    let opts = args.options(ds.labels.len())?;
+    let (device, device_name) = device(args.backend)?;
+    let cache = args.cache();
+    if !args.quiet {
+        eprintln!(
+            "{} labels, {} train / {} valid / {} test tracks ({}); training on {device_name}",
+            ds.labels.len(),
+            split.train.len(),
+            split.valid.len(),
+            split.test.len(),
+            split.description
+        );
+    }
+    let pick = |idx: &[usize]| idx.iter().map(|&i| &ds.tracks[i]).collect::<Vec<_>>();
+    let train_loaded = load_tracks(&cache, &pick(&split.train), args.quiet);
+    let valid_loaded = load_tracks(&cache, &pick(&split.valid), args.quiet);
+    if train_loaded.is_empty() {
+        bail!("no training file could be decoded");
+    }
+    let train_eval = eval_clips(&cache, &train_loaded)?;
+    let valid = eval_clips(&cache, &valid_loaded)?;
+    let train_fixed: Vec<&Features> = train_eval.iter().flat_map(|c| c.segments.iter()).collect();
+    let train_clips: Vec<TrainClip> =
+        train_loaded.into_iter().map(|(t, samples)| TrainClip { label: t.label, samples }).collect();
+    std::fs::create_dir_all(&args.out)?;
+    let outcome = train(
+        &opts,
+        ds.labels.len(),
+        &train_clips,
+        &train_fixed,
+        &valid,
+        &device,
+        &args.out.join("checkpoint"),
+        args.resume,
+        args.quiet,
+    )?;
+    drop(train_clips);
+
+    // Report: valid always; test only to report, never to choose anything.
+    let mut reports = vec![clip_metrics("valid", &outcome.model, &valid, &outcome.normalisation, &device, &ds.labels)];
+    let test_loaded = load_tracks(&cache, &pick(&split.test), args.quiet);
+    if !test_loaded.is_empty() {
+        let test = eval_clips(&cache, &test_loaded)?;
+        reports.push(clip_metrics("test", &outcome.model, &test, &outcome.normalisation, &device, &ds.labels));
+    }
+    let get = |name: &str| reports.iter().find(|m| m.split == name && m.tracks > 0);
+    let scores = Scores {
+        valid_track_accuracy: get("valid").map(|m| m.track_accuracy.clone()),
+        valid_segment_accuracy: get("valid").map(|m| m.segment_accuracy.clone()),
+        valid_balanced_accuracy: get("valid").map(|m| m.balanced_accuracy),
+        test_track_accuracy: get("test").map(|m| m.track_accuracy.clone()),
+        test_balanced_accuracy: get("test").map(|m| m.balanced_accuracy),
+        cv_balanced_accuracy: None,
+        cv_track_accuracy: None,
+    };
+    let valid_idx: Vec<usize> = split.valid.clone();
+    let manifest = Manifest {
+        format: FORMAT_NAME.into(),
+        format_version: FORMAT_VERSION,
+        labels: ds.labels.clone(),
+        features: FeatureParams::default(),
+        model: opts.model.clone(),
+        normalisation: outcome.normalisation.clone(),
+        trained_on: TrainedOn {
+            dataset: args.dataset_name.clone().unwrap_or_else(|| {
+                if ds.is_gtzan {
+                    format!("GTZAN ({} clips in {})", ds.tracks.len(), root.display())
+                } else {
+                    root.file_name().map_or("a labelled folder".into(), |n| n.to_string_lossy().to_string())
+                }
+            }),
+            real_music: !args.synthetic,
+            train_files: counts(&ds, &split.train),
+            valid_files: counts(&ds, &valid_idx),
+            split: split.description.clone(),
+            date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+            notes: format!(
+                "best epoch {} of {}; {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, gain ±{} dB, tilt ±{} dB; trained on {device_name}",
+                outcome.best_epoch,
+                outcome.history.len(),
+                opts.crops_per_clip,
+                opts.balance,
+                opts.mixup_alpha,
+                opts.spec_augment,
+                opts.gain_db,
+                opts.tilt_db
+            ),
+        },
+        scores,
+    };
+    crate::export::write_run(&args.out, &manifest, outcome.model, &reports, &outcome.history)?;
+    for m in &reports {
+        println!("{}", m.text());
+    }
+    if !args.no_install {
+        crate::export::install(&args.out, &args.install_dir)?;
+        println!("model installed in {} (the page loads it from there)", args.install_dir.display());
+    }
+    println!("report, curves and model in {}", args.out.display());
+    Ok(())
+}
+

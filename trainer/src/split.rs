@@ -1,0 +1,222 @@
+//! Splitting by track, never by segment: every segment of a clip lives on one side only.
+
+use anyhow::{Context, Result, bail};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::dataset::Dataset;
+
+/// Indices into `Dataset::tracks`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Split {
+    pub train: Vec<usize>,
+    pub valid: Vec<usize>,
+    pub test: Vec<usize>,
+    /// How the split was made, for the manifest and report.
+    pub description: String,
+}
+
+impl Split {
+    /// Panics if a track is on two sides: the leak that inflated the original report's figure.
+    pub fn assert_disjoint(&self) {
+        let mut seen = HashMap::new();
+        for (side, list) in [("train", &self.train), ("valid", &self.valid), ("test", &self.test)] {
+            for &i in list {
+                if let Some(other) = seen.insert(i, side) {
+                    panic!("track {i} is in both {other} and {side}");
+                }
+            }
+        }
+    }
+}
+
+/// Where the artist-filtered lists are: `DIR` itself if given, else `ROOT/splits`, else
+/// `ROOT/../splits` (the layout of this project's `../shared/data`).
+pub fn find_split_dir(root: &Path, explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir.to_path_buf());
+    }
+    for dir in [root.join("splits"), root.join("..").join("splits")] {
+        if dir.join("train_filtered.txt").is_file() {
+            return Ok(dir);
+        }
+    }
+    bail!(
+        "no split lists found in {0}/splits or {0}/../splits: put GTZAN's artist-filtered lists \
+         (train_filtered.txt, valid_filtered.txt, test_filtered.txt) there, pass --split-dir DIR, \
+         or use --split random",
+        root.display()
+    )
+}
+
+/// Reads `train*.txt`, `valid*.txt` and `test*.txt` (one track id per line, e.g. `blues.00029`)
+/// from `dir`. Tracks of the dataset named in no list are left out; listed tracks the folder
+/// lacks are counted in the description.
+pub fn from_lists(ds: &Dataset, dir: &Path) -> Result<Split> {
+    let index: HashMap<&str, usize> =
+        ds.tracks.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect();
+    let mut split = Split::default();
+    let mut missing = 0;
+    for (side, prefix) in [(0, "train"), (1, "valid"), (2, "test")] {
+        let file = list_file(dir, prefix)?;
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read the split list {}", file.display()))?;
+        for id in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            // Lists may hold `genre/genre.00001.wav` or just `genre.00001`.
+            let stem = Path::new(id).file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+            let stem = stem.strip_suffix(".wav").unwrap_or(&stem).to_string();
+            match index.get(stem.as_str()) {
+                Some(&i) => [&mut split.train, &mut split.valid, &mut split.test][side].push(i),
+                None => missing += 1,
+            }
+        }
+    }
+    split.description = format!(
+        "lists in {} ({} listed clips absent from the folder)",
+        dir.display(),
+        missing
+    );
+    split.assert_disjoint();
+    if split.train.is_empty() {
+        bail!("none of the tracks in {} is on the train list in {}", ds.root.display(), dir.display());
+    }
+    Ok(split)
+}
+
+fn list_file(dir: &Path, prefix: &str) -> Result<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list the split folder {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with(prefix) && name.ends_with(".txt")
+        })
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no {prefix}*.txt list in {}", dir.display()))
+}
+
+/// Stratified random split by track: per label, `valid_frac` and `test_frac` of the files
+/// (rounded, at least one file stays in train).
+pub fn random(ds: &Dataset, valid_frac: f64, test_frac: f64, seed: u64) -> Split {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut split = Split::default();
+    for label in 0..ds.labels.len() {
+        let mut idx: Vec<usize> =
+            (0..ds.tracks.len()).filter(|&i| ds.tracks[i].label == label).collect();
+        idx.shuffle(&mut rng);
+        let n = idx.len();
+        let n_test = ((n as f64 * test_frac).round() as usize).min(n.saturating_sub(1));
+        let n_valid =
+            ((n as f64 * valid_frac).round() as usize).min(n.saturating_sub(1 + n_test));
+        split.test.extend(&idx[..n_test]);
+        split.valid.extend(&idx[n_test..n_test + n_valid]);
+        split.train.extend(&idx[n_test + n_valid..]);
+    }
+    split.description = format!(
+        "random by file, stratified by label, seed {seed} (valid {:.0}%, test {:.0}%)",
+        100.0 * valid_frac,
+        100.0 * test_frac
+    );
+    split.assert_disjoint();
+    split
+}
+
+/// Stratified k-fold assignment by track: `folds[i]` is the fold of `tracks[i]`. Within each
+/// label the shuffled tracks are dealt round-robin, continuing where the previous label
+/// stopped, so small labels spread over folds.
+pub fn k_fold(labels: &[usize], n_labels: usize, k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut folds = vec![0; labels.len()];
+    let mut next = 0;
+    for label in 0..n_labels {
+        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == label).collect();
+        idx.shuffle(&mut rng);
+        for i in idx {
+            folds[i] = next % k;
+            next += 1;
+        }
+    }
+    folds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::Track;
+
+    fn toy(n_per_label: &[usize]) -> Dataset {
+        let mut tracks = Vec::new();
+        for (label, &n) in n_per_label.iter().enumerate() {
+            for i in 0..n {
+                tracks.push(Track { id: format!("l{label}.{i:05}"), label, path: PathBuf::new() });
+            }
+        }
+        Dataset {
+            root: PathBuf::from("/toy"),
+            labels: (0..n_per_label.len()).map(|l| format!("l{l}")).collect(),
+            tracks,
+            is_gtzan: false,
+        }
+    }
+
+    #[test]
+    fn random_split_is_disjoint_complete_stratified_and_seeded() {
+        let ds = toy(&[20, 10, 3, 1]);
+        let s = random(&ds, 0.15, 0.15, 7);
+        s.assert_disjoint();
+        let mut all: Vec<usize> = s.train.iter().chain(&s.valid).chain(&s.test).copied().collect();
+        all.sort();
+        assert_eq!(all, (0..ds.tracks.len()).collect::<Vec<_>>());
+        for label in 0..4 {
+            assert!(s.train.iter().any(|&i| ds.tracks[i].label == label), "label {label} not in train");
+        }
+        assert_eq!(s.test.iter().filter(|&&i| ds.tracks[i].label == 0).count(), 3);
+        assert_eq!(s, random(&ds, 0.15, 0.15, 7));
+        assert_ne!(s.train, random(&ds, 0.15, 0.15, 8).train);
+    }
+
+    #[test]
+    fn k_fold_puts_each_track_in_exactly_one_fold_and_spreads_labels() {
+        let labels: Vec<usize> = [vec![0; 46], vec![1; 5], vec![2; 4]].concat();
+        let folds = k_fold(&labels, 3, 5, 1);
+        assert_eq!(folds.len(), labels.len());
+        assert!(folds.iter().all(|&f| f < 5));
+        for f in 0..5 {
+            let n = folds.iter().filter(|&&x| x == f).count();
+            assert!((10..=12).contains(&n), "fold {f} has {n} tracks");
+        }
+        // the 5 tracks of label 1 land in 5 different folds
+        let mut f1: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == 1).map(|i| folds[i]).collect();
+        f1.sort();
+        f1.dedup();
+        assert_eq!(f1.len(), 5);
+    }
+
+    #[test]
+    fn shared_filtered_lists_never_share_a_track() {
+        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/gtzan"));
+        if !root.is_dir() {
+            eprintln!("skipped: {} is absent", root.display());
+            return;
+        }
+        let ds = Dataset::scan(root).unwrap();
+        let dir = find_split_dir(root, None).unwrap();
+        let s = from_lists(&ds, &dir).unwrap();
+        s.assert_disjoint();
+        assert_eq!((s.train.len(), s.valid.len(), s.test.len()), (215, 92, 0));
+        // and the lists themselves are disjoint, test included
+        let read = |n: &str| -> Vec<String> {
+            std::fs::read_to_string(dir.join(n)).unwrap().lines().map(|l| l.trim().to_string()).collect()
+        };
+        let (tr, va, te) = (read("train_filtered.txt"), read("valid_filtered.txt"), read("test_filtered.txt"));
+        assert!(tr.iter().all(|t| !va.contains(t) && !te.contains(t)));
+        assert!(va.iter().all(|v| !te.contains(v)));
+    }
+}

@@ -1,0 +1,590 @@
+//! The training loop: random 3-s crops of the training clips with genre-preserving
+//! augmentation, AdamW with polynomial (power 2) learning-rate decay, early stopping on the
+//! validation clips, and a checkpoint every epoch so an interrupted run resumes.
+
+use anyhow::{Context, Result, bail};
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::store::ModuleRecord;
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Instant;
+
+use genre::features::{FeatureExtractor, FeatureParams, Features};
+use genre::inference::{BandStats, Normalisation, head_image, softmax_rows};
+use genre::model::{GenreCnn, HeadKind, ModelConfig, ModelInput};
+
+/// Everything that shapes a training run (saved in checkpoints: a resumed run must match).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainOptions {
+    pub model: ModelConfig,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    pub weight_decay: f32,
+    /// Epochs without a better validation score before stopping.
+    pub patience: usize,
+    pub seed: u64,
+    /// Random 3-s crops drawn per training clip per epoch (overlapping segments).
+    pub crops_per_clip: usize,
+    /// Sampling of labels: 0 = as often as they occur, 1 = every label equally often.
+    pub balance: f32,
+    /// Weight the loss by inverse label frequency (an alternative to `balance`).
+    pub class_weights: bool,
+    /// Beta(α, α) mixup between examples of a batch; 0 switches it off.
+    pub mixup_alpha: f32,
+    /// SpecAugment-style masks: one time band and one frequency band per head image.
+    pub spec_augment: bool,
+    /// Random gain in ± dB and a random spectral tilt of ± dB across the band (EQ).
+    pub gain_db: f32,
+    pub tilt_db: f32,
+}
+
+pub struct TrainClip {
+    pub label: usize,
+    pub samples: Vec<f32>,
+}
+
+pub struct EvalClip {
+    pub label: usize,
+    pub segments: Vec<Features>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct EpochStats {
+    pub epoch: usize,
+    pub train_loss: f32,
+    pub train_accuracy: f32,
+    pub valid_loss: f32,
+    pub valid_segment_accuracy: f32,
+    pub valid_track_accuracy: f32,
+    pub valid_balanced_accuracy: f32,
+    pub learning_rate: f64,
+    pub seconds: f32,
+}
+
+/// Saved at the end of every epoch beside the model and optimizer records.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CheckpointState {
+    options: TrainOptions,
+    normalisation: Normalisation,
+    next_epoch: usize,
+    history: Vec<EpochStats>,
+    best_epoch: usize,
+    best_score: (f32, f32),
+}
+
+pub struct TrainOutcome {
+    pub model: GenreCnn,
+    pub normalisation: Normalisation,
+    pub history: Vec<EpochStats>,
+    pub best_epoch: usize,
+}
+
+/// Per-band mean and standard deviation over the given segments (training clips only).
+pub fn band_stats(segments: &[&Features], heads: &[HeadKind], heights: &[usize]) -> Normalisation {
+    let mut out = Normalisation::default();
+    for (&head, &bands) in heads.iter().zip(heights) {
+        let (mut sum, mut sq, mut n) = (vec![0f64; bands], vec![0f64; bands], 0usize);
+        for f in segments {
+            let img = head_image(f, head);
+            let t = f.n_frames;
+            for b in 0..bands {
+                for &x in &img[b * t..(b + 1) * t] {
+                    sum[b] += x as f64;
+                    sq[b] += (x as f64) * (x as f64);
+                }
+            }
+            n += t;
+        }
+        let n = n.max(1) as f64;
+        let mean: Vec<f32> = sum.iter().map(|s| (s / n) as f32).collect();
+        let std: Vec<f32> = sq
+            .iter()
+            .zip(&sum)
+            .map(|(q, s)| ((q / n - (s / n).powi(2)).max(0.0).sqrt() as f32).max(1e-3))
+            .collect();
+        out.heads.push(BandStats { head, mean, std });
+    }
+    out
+}
+
+/// Normalised images of a batch, one `Vec` per head, `[batch, bands, frames]` each.
+fn normalised_images(batch: &[&Features], cfg: &ModelConfig, norm: &Normalisation) -> Vec<Vec<f32>> {
+    cfg.heads
+        .iter()
+        .zip(&cfg.input_heights)
+        .map(|(&head, &bands)| {
+            let stats = norm.for_head(head).expect("statistics for every head");
+            let t = cfg.frames;
+            let mut data = Vec::with_capacity(batch.len() * bands * t);
+            for f in batch {
+                let img = head_image(f, head);
+                for b in 0..bands {
+                    let (m, inv) = (stats.mean[b], 1.0 / stats.std[b]);
+                    data.extend(img[b * t..(b + 1) * t].iter().map(|&x| (x - m) * inv));
+                }
+            }
+            data
+        })
+        .collect()
+}
+
+fn to_input(images: Vec<Vec<f32>>, n: usize, cfg: &ModelConfig, device: &Device) -> ModelInput {
+    let mut input = ModelInput { chroma: None, mel: None, mfcc: None };
+    for ((data, &head), &bands) in images.into_iter().zip(&cfg.heads).zip(&cfg.input_heights) {
+        let t = Tensor::<4>::from_data(TensorData::new(data, [n, 1, bands, cfg.frames]), device);
+        match head {
+            HeadKind::Chroma => input.chroma = Some(t),
+            HeadKind::Mel => input.mel = Some(t),
+            HeadKind::Mfcc => input.mfcc = Some(t),
+        }
+    }
+    input
+}
+
+/// SpecAugment on normalised images: zero (= the band mean) one random run of frames, shared
+/// by all heads, and one random run of bands per head.
+fn spec_augment(images: &mut [Vec<f32>], n: usize, cfg: &ModelConfig, rng: &mut StdRng) {
+    let t = cfg.frames;
+    for i in 0..n {
+        let tw = rng.random_range(0..=t / 8);
+        let t0 = rng.random_range(0..=t - tw);
+        for (img, &bands) in images.iter_mut().zip(&cfg.input_heights) {
+            let fw = rng.random_range(0..=bands / 8);
+            let f0 = rng.random_range(0..=bands - fw);
+            let base = i * bands * t;
+            for b in 0..bands {
+                let row = &mut img[base + b * t..base + (b + 1) * t];
+                if (f0..f0 + fw).contains(&b) {
+                    row.fill(0.0);
+                } else {
+                    row[t0..t0 + tw].fill(0.0);
+                }
+            }
+        }
+    }
+}
+
+/// A sample from Beta(α, α) via two Gamma draws (Marsaglia–Tsang for α ≥ 1, boosted below).
+fn beta(alpha: f32, rng: &mut StdRng) -> f32 {
+    fn gamma(a: f32, rng: &mut StdRng) -> f32 {
+        if a < 1.0 {
+            let u: f32 = rng.random::<f32>().max(1e-12);
+            return gamma(a + 1.0, rng) * u.powf(1.0 / a);
+        }
+        let d = a - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let (u1, u2): (f32, f32) = (rng.random::<f32>().max(1e-12), rng.random());
+            let x = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f32::consts::PI * u2).cos();
+            let v = (1.0 + c * x).powi(3);
+            if v > 0.0 && rng.random::<f32>().max(1e-12).ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                return d * v;
+            }
+        }
+    }
+    let (x, y) = (gamma(alpha, rng), gamma(alpha, rng));
+    x / (x + y)
+}
+
+/// Gain and a linear spectral tilt (a broad EQ), applied to the waveform so that the three
+/// features stay consistent with each other. A first-order shelf: y = x + k·(x - lowpass(x)).
+fn augment_waveform(seg: &mut [f32], gain_db: f32, tilt_db: f32, rng: &mut StdRng) {
+    let gain = 10f32.powf(rng.random_range(-gain_db..=gain_db) / 20.0);
+    let k = 10f32.powf(rng.random_range(-tilt_db..=tilt_db) / 20.0) - 1.0;
+    let a = 0.85f32; // one-pole low-pass, corner ≈ 550 Hz at 22 050 Hz
+    let mut lp = 0.0f32;
+    for x in seg.iter_mut() {
+        lp = a * lp + (1.0 - a) * *x;
+        *x = gain * (*x + k * (*x - lp));
+    }
+}
+
+/// Picks which training clips the epoch's crops come from: labels drawn with probability
+/// ∝ count^(1 - balance), then a clip uniformly within the label.
+fn epoch_draws(clips: &[TrainClip], n_labels: usize, opts: &TrainOptions, rng: &mut StdRng) -> Vec<usize> {
+    let mut by_label: Vec<Vec<usize>> = vec![Vec::new(); n_labels];
+    for (i, c) in clips.iter().enumerate() {
+        by_label[c.label].push(i);
+    }
+    let weights: Vec<f64> = by_label
+        .iter()
+        .map(|v| if v.is_empty() { 0.0 } else { (v.len() as f64).powf(1.0 - opts.balance as f64) })
+        .collect();
+    let total: f64 = weights.iter().sum();
+    let n = clips.len() * opts.crops_per_clip;
+    (0..n)
+        .map(|_| {
+            let mut r = rng.random::<f64>() * total;
+            let mut label = 0;
+            for (l, w) in weights.iter().enumerate() {
+                if r < *w {
+                    label = l;
+                    break;
+                }
+                r -= w;
+                label = l;
+            }
+            let v = &by_label[label];
+            v[rng.random_range(0..v.len())]
+        })
+        .collect()
+}
+
+/// Features of random crops (with waveform augmentation), computed on all cores.
+fn crop_features(
+    clips: &[TrainClip],
+    draws: &[usize],
+    params: &FeatureParams,
+    opts: &TrainOptions,
+    seed: u64,
+) -> Vec<Features> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    let chunk = draws.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = draws
+            .chunks(chunk)
+            .enumerate()
+            .map(|(ci, part)| {
+                s.spawn(move || {
+                    let mut rng = StdRng::seed_from_u64(seed ^ (ci as u64).wrapping_mul(0x9E37_79B9));
+                    let mut fx = FeatureExtractor::new(params.clone());
+                    let mut seg = vec![0.0f32; params.segment_samples];
+                    part.iter()
+                        .map(|&i| {
+                            let s = &clips[i].samples;
+                            let max_start = s.len().saturating_sub(params.segment_samples);
+                            let start = rng.random_range(0..=max_start);
+                            genre::features::segment_into(s, start, &mut seg);
+                            augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, &mut rng);
+                            fx.compute(&seg)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("feature thread")).collect()
+    })
+}
+
+/// Segment probabilities `[segments, classes]` of many segments, in batches.
+pub fn predict(model: &GenreCnn, segs: &[&Features], norm: &Normalisation, device: &Device, batch: usize) -> Vec<f32> {
+    let cfg = model.config().clone();
+    let mut probs = Vec::with_capacity(segs.len() * cfg.n_classes);
+    for chunk in segs.chunks(batch.max(1)) {
+        let images = normalised_images(chunk, &cfg, norm);
+        let logits = model.forward(to_input(images, chunk.len(), &cfg, device));
+        let data = logits.into_data();
+        probs.extend(softmax_rows(data.as_slice::<f32>().expect("f32"), cfg.n_classes));
+    }
+    probs
+}
+
+/// Validation figures of one model: (loss, segment accuracy, track accuracy, balanced track accuracy).
+pub fn evaluate_clips(model: &GenreCnn, clips: &[EvalClip], norm: &Normalisation, device: &Device) -> (f32, f32, f32, f32) {
+    let k = model.config().n_classes;
+    let segs: Vec<&Features> = clips.iter().flat_map(|c| c.segments.iter()).collect();
+    if segs.is_empty() {
+        return (f32::NAN, f32::NAN, f32::NAN, f32::NAN);
+    }
+    let probs = predict(model, &segs, norm, device, 64);
+    let (mut loss, mut seg_ok, mut track_ok, mut offset) = (0.0f64, 0usize, 0usize, 0usize);
+    let mut per_label = vec![(0usize, 0usize); k];
+    for c in clips {
+        let n = c.segments.len();
+        let rows = &probs[offset * k..(offset + n) * k];
+        offset += n;
+        for r in rows.chunks(k) {
+            loss -= (r[c.label].max(1e-7) as f64).ln();
+            seg_ok += (genre::inference::argmax(r) == c.label) as usize;
+        }
+        let mean = genre::inference::mean_probabilities(rows, k);
+        let ok = genre::inference::argmax(&mean) == c.label;
+        track_ok += ok as usize;
+        per_label[c.label].0 += ok as usize;
+        per_label[c.label].1 += 1;
+    }
+    let present: Vec<f32> =
+        per_label.iter().filter(|(_, n)| *n > 0).map(|(ok, n)| *ok as f32 / *n as f32).collect();
+    (
+        (loss / segs.len() as f64) as f32,
+        seg_ok as f32 / segs.len() as f32,
+        track_ok as f32 / clips.len() as f32,
+        present.iter().sum::<f32>() / present.len().max(1) as f32,
+    )
+}
+
+/// Trains (or resumes from `checkpoint_dir`) and returns the best model on validation.
+/// `valid` may be empty: then the last epoch's model is kept.
+#[allow(clippy::too_many_arguments)]
+pub fn train(
+    opts: &TrainOptions,
+    n_labels: usize,
+    train_clips: &[TrainClip],
+    train_fixed: &[&Features],
+    valid: &[EvalClip],
+    device: &Device,
+    checkpoint_dir: &Path,
+    resume: bool,
+    quiet: bool,
+) -> Result<TrainOutcome> {
+    device.seed(opts.seed);
+    let cfg = &opts.model;
+    let params = FeatureParams::default();
+    std::fs::create_dir_all(checkpoint_dir)?;
+    let state_file = checkpoint_dir.join("state.json");
+    let ad = device.clone().autodiff();
+    let mut model = GenreCnn::new(cfg, &ad);
+    let mut optim = AdamWConfig::new().with_weight_decay(opts.weight_decay).init();
+    let mut state = CheckpointState {
+        options: opts.clone(),
+        normalisation: band_stats(train_fixed, &cfg.heads, &cfg.input_heights),
+        next_epoch: 0,
+        history: Vec::new(),
+        best_epoch: 0,
+        best_score: (f32::NEG_INFINITY, f32::NEG_INFINITY),
+    };
+    if resume && state_file.is_file() {
+        let saved: CheckpointState = serde_json::from_slice(&std::fs::read(&state_file)?)
+            .with_context(|| format!("cannot read {}", state_file.display()))?;
+        if saved.options != *opts {
+            bail!(
+                "the checkpoint in {} was made with other options; start afresh without --resume or use the same flags",
+                checkpoint_dir.display()
+            );
+        }
+        model = model.load_file(checkpoint_dir.join("last.bpk"));
+        optim = optim
+            .load(checkpoint_dir.join("optim.bpk"))
+            .map_err(|e| anyhow::anyhow!("cannot load the optimizer checkpoint: {e}"))?;
+        state = saved;
+        if !quiet {
+            eprintln!("resuming at epoch {} of {}", state.next_epoch + 1, opts.epochs);
+        }
+    }
+    let norm = state.normalisation.clone();
+    let k = n_labels;
+    let label_counts = {
+        let mut c = vec![0usize; k];
+        train_clips.iter().for_each(|t| c[t.label] += 1);
+        c
+    };
+    let class_w: Vec<f32> = label_counts
+        .iter()
+        .map(|&n| if opts.class_weights && n > 0 { train_clips.len() as f32 / (k as f32 * n as f32) } else { 1.0 })
+        .collect();
+    let steps_per_epoch = (train_clips.len() * opts.crops_per_clip).div_ceil(opts.batch_size);
+    let total_steps = (steps_per_epoch * opts.epochs).max(1);
+    let started = Instant::now();
+
+    for epoch in state.next_epoch..opts.epochs {
+        let t0 = Instant::now();
+        let mut rng = StdRng::seed_from_u64(opts.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
+        let draws = epoch_draws(train_clips, k, opts, &mut rng);
+        let feats = crop_features(train_clips, &draws, &params, opts, rng.random());
+        let mut order: Vec<usize> = (0..draws.len()).collect();
+        rand::seq::SliceRandom::shuffle(order.as_mut_slice(), &mut rng);
+        let bar = (!quiet).then(|| {
+            let b = indicatif::ProgressBar::new(steps_per_epoch as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "epoch {prefix} [{bar:30}] {pos}/{len} batches, loss {msg} ({eta} left in epoch)",
+                )
+                .unwrap()
+                .progress_chars("=> "),
+            );
+            b.set_prefix(format!("{}/{}", epoch + 1, opts.epochs));
+            b
+        });
+        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0.0f64, 0usize);
+        let mut lr = opts.learning_rate;
+        for (step, idx) in order.chunks(opts.batch_size).enumerate() {
+            let global = epoch * steps_per_epoch + step;
+            lr = opts.learning_rate * (1.0 - global as f64 / total_steps as f64).max(0.0).powi(2);
+            let batch: Vec<&Features> = idx.iter().map(|&i| &feats[i]).collect();
+            let labels: Vec<usize> = idx.iter().map(|&i| train_clips[draws[i]].label).collect();
+            let n = batch.len();
+            let mut images = normalised_images(&batch, cfg, &norm);
+            if opts.spec_augment {
+                spec_augment(&mut images, n, cfg, &mut rng);
+            }
+            let mut targets = vec![0.0f32; n * k];
+            for (i, &l) in labels.iter().enumerate() {
+                targets[i * k + l] = class_w[l];
+            }
+            if opts.mixup_alpha > 0.0 && n > 1 {
+                let lam = beta(opts.mixup_alpha, &mut rng);
+                let mut perm: Vec<usize> = (0..n).collect();
+                rand::seq::SliceRandom::shuffle(perm.as_mut_slice(), &mut rng);
+                for (img, &bands) in images.iter_mut().zip(&cfg.input_heights) {
+                    let per = bands * cfg.frames;
+                    let orig = img.clone();
+                    for i in 0..n {
+                        let (a, b) = (&orig[i * per..(i + 1) * per], &orig[perm[i] * per..(perm[i] + 1) * per]);
+                        for (o, (x, y)) in img[i * per..(i + 1) * per].iter_mut().zip(a.iter().zip(b)) {
+                            *o = lam * x + (1.0 - lam) * y;
+                        }
+                    }
+                }
+                let orig = targets.clone();
+                for i in 0..n {
+                    for c in 0..k {
+                        targets[i * k + c] = lam * orig[i * k + c] + (1.0 - lam) * orig[perm[i] * k + c];
+                    }
+                }
+            }
+            let input = to_input(images, n, cfg, &ad);
+            let target = Tensor::<2>::from_data(TensorData::new(targets, [n, k]), &ad);
+            let logits = model.forward(input);
+            let loss = -(log_softmax(logits.clone(), 1) * target).sum_dim(1).mean();
+            let loss_value: f32 = loss.clone().into_scalar();
+            if !loss_value.is_finite() {
+                if let Some(b) = &bar {
+                    b.abandon();
+                }
+                bail!(
+                    "the training loss became {loss_value} at epoch {} step {step}: stopping. The last good \
+                     checkpoint (end of epoch {}) is kept in {}; try a lower --learning-rate",
+                    epoch + 1,
+                    epoch,
+                    checkpoint_dir.display()
+                );
+            }
+            let pred = logits.argmax(1).into_data();
+            let pred = pred.iter::<i64>().collect::<Vec<_>>();
+            correct += pred.iter().zip(&labels).filter(|(p, l)| **p as usize == **l).count() as f64;
+            loss_sum += loss_value as f64 * n as f64;
+            seen += n;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(lr, model, grads);
+            if let Some(b) = &bar {
+                b.set_message(format!("{:.3}", loss_sum / seen as f64));
+                b.inc(1);
+            }
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        let eval_model = model.valid();
+        let (vl, vs, vt, vb) = evaluate_clips(&eval_model, valid, &norm, device);
+        let stats = EpochStats {
+            epoch: epoch + 1,
+            train_loss: (loss_sum / seen.max(1) as f64) as f32,
+            train_accuracy: (correct / seen.max(1) as f64) as f32,
+            valid_loss: vl,
+            valid_segment_accuracy: vs,
+            valid_track_accuracy: vt,
+            valid_balanced_accuracy: vb,
+            learning_rate: lr,
+            seconds: t0.elapsed().as_secs_f32(),
+        };
+        // Best = highest valid track accuracy, ties broken by lower valid loss.
+        let score = if valid.is_empty() { (epoch as f32, 0.0) } else { (vt, -vl) };
+        let improved = score > state.best_score;
+        if improved {
+            state.best_score = score;
+            state.best_epoch = epoch + 1;
+            eval_model.clone().save_file(checkpoint_dir.join("best.bpk.tmp"))
+                .map_err(|e| anyhow::anyhow!("cannot save the best model: {e}"))?;
+            std::fs::rename(checkpoint_dir.join("best.bpk.tmp"), checkpoint_dir.join("best.bpk"))?;
+        }
+        if !quiet {
+            let done = epoch + 1 - state.history.first().map_or(0, |h| h.epoch - 1);
+            let per_epoch = started.elapsed().as_secs_f32() / done.max(1) as f32;
+            eprintln!(
+                "epoch {:>3}/{}  train loss {:.3} acc {:.1}%  valid loss {:.3} seg {:.1}% track {:.1}% balanced {:.1}%  {:.0}s{}  (≤ {:.0} min left)",
+                epoch + 1,
+                opts.epochs,
+                stats.train_loss,
+                100.0 * stats.train_accuracy,
+                vl,
+                100.0 * vs,
+                100.0 * vt,
+                100.0 * vb,
+                stats.seconds,
+                if improved { "  *best*" } else { "" },
+                per_epoch * (opts.epochs - epoch - 1) as f32 / 60.0
+            );
+        }
+        state.history.push(stats);
+        state.next_epoch = epoch + 1;
+        // Checkpoint: model, optimizer, then the state that names them (all written atomically).
+        model.clone().save_file(checkpoint_dir.join("last.bpk.tmp"))
+            .map_err(|e| anyhow::anyhow!("cannot save the checkpoint: {e}"))?;
+        optim.save(checkpoint_dir.join("optim.bpk.tmp"))
+            .map_err(|e| anyhow::anyhow!("cannot save the optimizer: {e}"))?;
+        std::fs::rename(checkpoint_dir.join("last.bpk.tmp"), checkpoint_dir.join("last.bpk"))?;
+        std::fs::rename(checkpoint_dir.join("optim.bpk.tmp"), checkpoint_dir.join("optim.bpk"))?;
+        std::fs::write(checkpoint_dir.join("state.json.tmp"), serde_json::to_vec_pretty(&state)?)?;
+        std::fs::rename(checkpoint_dir.join("state.json.tmp"), &state_file)?;
+        if !valid.is_empty() && epoch + 1 - state.best_epoch >= opts.patience {
+            if !quiet {
+                eprintln!("early stop: no better validation score for {} epochs", opts.patience);
+            }
+            break;
+        }
+    }
+    let best = GenreCnn::new(cfg, device)
+        .try_load_record(
+            ModuleRecord::load(checkpoint_dir.join("best.bpk"))
+                .map_err(|e| anyhow::anyhow!("cannot read the best model: {e}"))?,
+        )
+        .map_err(|e| anyhow::anyhow!("cannot load the best model: {e}"))?
+        .valid();
+    Ok(TrainOutcome { model: best, normalisation: norm, history: state.history, best_epoch: state.best_epoch })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beta_samples_lie_in_the_unit_interval_with_mean_one_half() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let xs: Vec<f32> = (0..4000).map(|_| beta(0.4, &mut rng)).collect();
+        assert!(xs.iter().all(|x| (0.0..=1.0).contains(x)));
+        let mean = xs.iter().sum::<f32>() / xs.len() as f32;
+        assert!((mean - 0.5).abs() < 0.03, "mean {mean}");
+    }
+
+    #[test]
+    fn balanced_draws_equalise_labels() {
+        let clips: Vec<TrainClip> = (0..50)
+            .map(|i| TrainClip { label: usize::from(i >= 45), samples: vec![] })
+            .collect();
+        let mut o = test_options();
+        o.crops_per_clip = 40;
+        o.balance = 1.0;
+        let d = epoch_draws(&clips, 2, &o, &mut StdRng::seed_from_u64(1));
+        let small = d.iter().filter(|&&i| clips[i].label == 1).count() as f32 / d.len() as f32;
+        assert!((small - 0.5).abs() < 0.05, "{small}");
+        o.balance = 0.0;
+        let d = epoch_draws(&clips, 2, &o, &mut StdRng::seed_from_u64(1));
+        let small = d.iter().filter(|&&i| clips[i].label == 1).count() as f32 / d.len() as f32;
+        assert!((small - 0.1).abs() < 0.03, "{small}");
+    }
+
+    pub fn test_options() -> TrainOptions {
+        TrainOptions {
+            model: ModelConfig::new(2, &HeadKind::ALL, genre::model::Fusion::Concat),
+            epochs: 1,
+            batch_size: 8,
+            learning_rate: 1e-3,
+            weight_decay: 1e-2,
+            patience: 5,
+            seed: 1,
+            crops_per_clip: 2,
+            balance: 0.0,
+            class_weights: false,
+            mixup_alpha: 0.0,
+            spec_augment: false,
+            gain_db: 0.0,
+            tilt_db: 0.0,
+        }
+    }
+}
