@@ -53,7 +53,6 @@ fn pollster_block<F: std::future::Future>(f: F) -> F::Output {
 #[allow(deprecated)] // ndarray stays selectable: the page's fallback, compared in tests
 pub fn device(choice: BackendChoice) -> Result<(Device, String)> {
     match choice {
-        #[allow(deprecated)] // kept selectable: the page's fallback backend, compared in tests
         BackendChoice::Ndarray => Ok((Device::ndarray(), "ndarray (CPU)".into())),
         BackendChoice::Flex => Ok((Device::flex(), "flex (CPU)".into())),
         BackendChoice::Wgpu => match Device::wgpu_options().init() {

@@ -66,9 +66,12 @@ pub fn from_lists(ds: &Dataset, dir: &Path) -> Result<Split> {
             .with_context(|| format!("cannot read the split list {}", file.display()))?;
         for id in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
             // Lists may hold `genre/genre.00001.wav` or just `genre.00001`.
-            let stem = Path::new(id).file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
-            let stem = stem.strip_suffix(".wav").unwrap_or(&stem).to_string();
-            match index.get(stem.as_str()) {
+            let name = id.rsplit('/').next().unwrap_or(id);
+            let stem = crate::dataset::AUDIO_EXTENSIONS
+                .iter()
+                .find_map(|e| name.strip_suffix(&format!(".{e}")))
+                .unwrap_or(name);
+            match index.get(stem) {
                 Some(&i) => [&mut split.train, &mut split.valid, &mut split.test][side].push(i),
                 None => missing += 1,
             }
