@@ -183,7 +183,8 @@ pub fn gpu_lost_reason() -> String {
     LOST_REASON.with(|r| r.borrow().clone())
 }
 
-fn mark_lost(reason: String) {
+/// Records that the WebGPU device is gone (the lost callback, or a failed run).
+pub fn mark_lost(reason: String) {
     dom::log(&format!("WebGPU device lost: {reason}"));
     LOST_REASON.with(|r| *r.borrow_mut() = reason);
     GPU_LOST.store(true, Ordering::SeqCst);
