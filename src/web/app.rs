@@ -386,12 +386,15 @@ async fn start_backend(choice: Choice) -> Result<(), String> {
     Ok(())
 }
 
-/// One forward pass on a silent segment while the page is still loading: the browser compiles
-/// the hot wasm functions now rather than during the first song (the first song's "after
-/// decode" time drops by about half).
+/// A few forward passes on a silent segment while the page is still loading: the browser
+/// optimises the hot wasm functions (it compiles them fast first, well once they run often)
+/// now rather than during the first song.
 async fn warm_up(classifier: &mut Classifier) {
     let f = classifier.segment_features(&[], 0);
-    let _ = classifier.logits(&[&f, &f]).into_data_async().await;
+    for _ in 0..3 {
+        let _ = classifier.logits(&[&f, &f]).into_data_async().await;
+        dom::yield_now().await;
+    }
 }
 
 /// The model on WebGPU, checked with one forward pass (which also compiles the shaders).

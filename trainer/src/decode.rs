@@ -51,7 +51,8 @@ pub fn load_audio_detailed(path: &Path) -> Result<Decoded> {
     let name = path.display();
     let mut file = File::open(path).with_context(|| format!("{name}: cannot open the file"))?;
     let mut magic = [0u8; 4];
-    let n = read_up_to(&mut file, &mut magic).with_context(|| format!("{name}: cannot read the file"))?;
+    let n = read_up_to(&mut file, &mut magic)
+        .with_context(|| format!("{name}: cannot read the file"))?;
     if n == 0 {
         bail!("{name}: the file is empty, so it contains no audio");
     }
@@ -65,8 +66,12 @@ pub fn load_audio_detailed(path: &Path) -> Result<Decoded> {
     if raw.mono.is_empty() {
         bail!("{name}: contains no audio samples");
     }
-    let mut samples = resample(&raw.mono, raw.rate, TARGET_SAMPLE_RATE)
-        .with_context(|| format!("{name}: cannot convert {} Hz to {TARGET_SAMPLE_RATE} Hz", raw.rate))?;
+    let mut samples = resample(&raw.mono, raw.rate, TARGET_SAMPLE_RATE).with_context(|| {
+        format!(
+            "{name}: cannot convert {} Hz to {TARGET_SAMPLE_RATE} Hz",
+            raw.rate
+        )
+    })?;
     // A float file may hold NaN or infinities; features of them would be meaningless.
     for s in &mut samples {
         if !s.is_finite() {
@@ -230,7 +235,8 @@ fn decode_symphonia(path: &Path) -> Result<RawMono> {
         downmix_into(buf.samples(), spec.channels.count(), &mut mono);
     }
 
-    let rate = rate.ok_or_else(|| anyhow!("{name}: contains no audio samples (no packet could be decoded)"))?;
+    let rate = rate
+        .ok_or_else(|| anyhow!("{name}: contains no audio samples (no packet could be decoded)"))?;
     if rate == 0 {
         bail!("{name}: declares a sample rate of 0 Hz");
     }
@@ -278,7 +284,10 @@ fn parse_au(bytes: &[u8]) -> Result<RawMono> {
     };
     let data = &bytes[offset..offset + len];
     let interleaved: Vec<f32> = match encoding {
-        1 => data.iter().map(|&b| ulaw_to_linear(b) as f32 / 32768.0).collect(),
+        1 => data
+            .iter()
+            .map(|&b| ulaw_to_linear(b) as f32 / 32768.0)
+            .collect(),
         2 => data.iter().map(|&b| b as i8 as f32 / 128.0).collect(),
         3 => data
             .chunks_exact(2)
@@ -300,7 +309,10 @@ fn parse_au(bytes: &[u8]) -> Result<RawMono> {
             .chunks_exact(8)
             .map(|c| f64::from_be_bytes(c.try_into().expect("8 bytes")) as f32)
             .collect(),
-        27 => data.iter().map(|&b| alaw_to_linear(b) as f32 / 32768.0).collect(),
+        27 => data
+            .iter()
+            .map(|&b| alaw_to_linear(b) as f32 / 32768.0)
+            .collect(),
         other => bail!(
             "a Sun .au file with encoding {other}, which is not supported \
              (supported: 8/16/24/32-bit linear PCM, 32/64-bit float, mu-law, A-law)"
@@ -400,7 +412,10 @@ mod tests {
         if dir.is_dir() {
             Some(dir)
         } else {
-            eprintln!("note: {} is absent; skipping a test on real audio", dir.display());
+            eprintln!(
+                "note: {} is absent; skipping a test on real audio",
+                dir.display()
+            );
             None
         }
     }
@@ -470,15 +485,24 @@ mod tests {
         // The tone is at 1 kHz and nowhere else (look at the middle, away from the edges).
         let mid = &y[2048..y.len() - 2048];
         let at_1k = dft_mag(mid, 1000.0, TARGET_SAMPLE_RATE);
-        assert!((at_1k - 0.25).abs() < 0.01, "amplitude/2 at 1 kHz, got {at_1k}");
+        assert!(
+            (at_1k - 0.25).abs() < 0.01,
+            "amplitude/2 at 1 kHz, got {at_1k}"
+        );
         for f in [500.0, 900.0, 1100.0, 2000.0, 5000.0] {
             let m = dft_mag(mid, f, TARGET_SAMPLE_RATE);
             assert!(m < 0.01 * at_1k, "{f} Hz: {m} vs {at_1k}");
         }
         // Zero crossings: 2 per period.
-        let crossings = mid.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
+        let crossings = mid
+            .windows(2)
+            .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))
+            .count();
         let expected = 2.0 * 1000.0 * mid.len() as f32 / TARGET_SAMPLE_RATE as f32;
-        assert!((crossings as f32 - expected).abs() <= 2.0, "{crossings} vs {expected}");
+        assert!(
+            (crossings as f32 - expected).abs() <= 2.0,
+            "{crossings} vs {expected}"
+        );
         // Aligned in time: no delay left by the resampler.
         let reference = sine(1000.0, TARGET_SAMPLE_RATE, y.len(), 0.5);
         let err = y[2048..4096]
@@ -486,7 +510,10 @@ mod tests {
             .zip(&reference[2048..4096])
             .map(|(a, b)| (a - b).abs())
             .fold(0.0f32, f32::max);
-        assert!(err < 0.01, "resampled signal is shifted or distorted: max err {err}");
+        assert!(
+            err < 0.01,
+            "resampled signal is shifted or distorted: max err {err}"
+        );
     }
 
     #[test]
@@ -517,7 +544,11 @@ mod tests {
         let path = write_temp(&dir, "a.wav", &wav_bytes(22_050, 1, &x));
         let y = load_audio(&path).unwrap();
         assert_eq!(y.len(), x.len());
-        let err = x.iter().zip(&y).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let err = x
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
         assert!(err < 1.0 / 16_000.0, "max err {err}");
     }
 
@@ -545,7 +576,11 @@ mod tests {
         let path = write_temp(&dir, "blues.00000.au", &au_bytes(3, 22_050, 1, &data));
         let y = load_audio(&path).unwrap();
         assert_eq!(y.len(), x.len());
-        let err = x.iter().zip(&y).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let err = x
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
         assert!(err < 1e-4, "max err {err}");
 
         // Stereo 11 025 Hz, size field "unknown": downmixed and upsampled.
@@ -580,10 +615,16 @@ mod tests {
         assert!(e.contains("x.au") && e.contains("encoding 23"), "{e}");
         let path = write_temp(&dir, "short.au", b".snd\0\0");
         let e = format!("{:#}", load_audio(&path).unwrap_err());
-        assert!(e.contains("short.au") && e.contains("not a valid Sun .au"), "{e}");
+        assert!(
+            e.contains("short.au") && e.contains("not a valid Sun .au"),
+            "{e}"
+        );
         let path = write_temp(&dir, "empty.au", &au_bytes(3, 22_050, 1, &[]));
         let e = format!("{:#}", load_audio(&path).unwrap_err());
-        assert!(e.contains("empty.au") && e.contains("no audio samples"), "{e}");
+        assert!(
+            e.contains("empty.au") && e.contains("no audio samples"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -602,7 +643,10 @@ mod tests {
     #[test]
     fn missing_and_empty_files_are_errors_naming_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        let e = format!("{:#}", load_audio(&dir.path().join("gone.ogg")).unwrap_err());
+        let e = format!(
+            "{:#}",
+            load_audio(&dir.path().join("gone.ogg")).unwrap_err()
+        );
         assert!(e.contains("gone.ogg") && e.contains("cannot open"), "{e}");
         let path = write_temp(&dir, "zero.mp3", b"");
         let e = format!("{:#}", load_audio(&path).unwrap_err());
@@ -610,7 +654,10 @@ mod tests {
         // A WAV header with no samples.
         let path = write_temp(&dir, "hollow.wav", &wav_bytes(22_050, 1, &[]));
         let e = format!("{:#}", load_audio(&path).unwrap_err());
-        assert!(e.contains("hollow.wav") && e.contains("no audio samples"), "{e}");
+        assert!(
+            e.contains("hollow.wav") && e.contains("no audio samples"),
+            "{e}"
+        );
     }
 
     fn first_file(dir: &Path, ext: &str) -> Option<PathBuf> {
@@ -646,8 +693,13 @@ mod tests {
                 path.display()
             );
             assert!(d.samples.iter().all(|s| s.is_finite() && s.abs() <= 1.5));
-            let rms = (d.samples.iter().map(|s| s * s).sum::<f32>() / d.samples.len() as f32).sqrt();
-            assert!(rms > 0.005, "{} is (nearly) silent: rms {rms}", path.display());
+            let rms =
+                (d.samples.iter().map(|s| s * s).sum::<f32>() / d.samples.len() as f32).sqrt();
+            assert!(
+                rms > 0.005,
+                "{} is (nearly) silent: rms {rms}",
+                path.display()
+            );
             checked += 1;
         }
         assert!(checked > 0, "no GTZAN clip found under {}", gtzan.display());
@@ -676,7 +728,11 @@ mod tests {
         let bytes = std::fs::read(&src).unwrap();
         let dir = tempfile::tempdir().unwrap();
         for cut in [2048usize, 8192, 40_000, bytes.len() / 2] {
-            let path = write_temp(&dir, &format!("cut{cut}.ogg"), &bytes[..cut.min(bytes.len())]);
+            let path = write_temp(
+                &dir,
+                &format!("cut{cut}.ogg"),
+                &bytes[..cut.min(bytes.len())],
+            );
             match load_audio(&path) {
                 Ok(y) => assert!(y.len() < 30 * 22_050, "cut at {cut}: {} samples", y.len()),
                 Err(e) => {
@@ -693,7 +749,11 @@ mod tests {
         }
         let path = write_temp(&dir, "damaged.ogg", &damaged);
         if let Ok(y) = load_audio(&path) {
-            assert!(y.len() > 20 * 22_050, "stopped at the damage: {} samples", y.len());
+            assert!(
+                y.len() > 20 * 22_050,
+                "stopped at the damage: {} samples",
+                y.len()
+            );
         }
     }
 }

@@ -59,7 +59,9 @@ struct Shapes {
     mfcc: [usize; 2],
 }
 
-const PITCH_CLASSES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+const PITCH_CLASSES: [&str; 12] = [
+    "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
+];
 
 pub fn run(args: &FeaturesArgs) -> Result<()> {
     ensure!(
@@ -216,14 +218,21 @@ pub fn run(args: &FeaturesArgs) -> Result<()> {
 fn mel_band_ticks(n_mels: usize, fmin: f64, fmax: f64) -> Vec<(usize, String)> {
     let (mel_lo, mel_hi) = (hz_to_mel(fmin), hz_to_mel(fmax));
     // librosa: n_mels + 2 points from mel(fmin) to mel(fmax); band k is centred on point k + 1.
-    let band_of = |hz: f64| (hz_to_mel(hz) - mel_lo) / (mel_hi - mel_lo) * (n_mels + 1) as f64 - 1.0;
+    let band_of =
+        |hz: f64| (hz_to_mel(hz) - mel_lo) / (mel_hi - mel_lo) * (n_mels + 1) as f64 - 1.0;
     let mut ticks = Vec::new();
-    for hz in [0.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0, 8192.0, 16384.0] {
+    for hz in [
+        0.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0, 8192.0, 16384.0,
+    ] {
         if hz < fmin || hz > fmax {
             continue;
         }
         let b = band_of(hz).round().max(0.0) as usize;
-        if b < n_mels && ticks.last().is_none_or(|(prev, _): &(usize, String)| b > *prev + 2) {
+        if b < n_mels
+            && ticks
+                .last()
+                .is_none_or(|(prev, _): &(usize, String)| b > *prev + 2)
+        {
             ticks.push((b, format!("{hz:.0}")));
         }
     }

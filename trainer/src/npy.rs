@@ -20,7 +20,10 @@ pub fn header_bytes(shape: &[usize]) -> Vec<u8> {
         [n] => format!("({n},)"),
         dims => format!(
             "({})",
-            dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+            dims.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_str}, }}");
@@ -92,7 +95,9 @@ fn parse_npy(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f32>)> {
             .find(&format!("'{key}'"))
             .ok_or_else(|| anyhow!("the .npy header has no '{key}'"))?;
         let rest = &header[k + key.len() + 2..];
-        let colon = rest.find(':').ok_or_else(|| anyhow!("malformed .npy header"))?;
+        let colon = rest
+            .find(':')
+            .ok_or_else(|| anyhow!("malformed .npy header"))?;
         Ok(rest[colon + 1..].trim_start())
     };
     let descr = field("descr")?;
@@ -106,12 +111,17 @@ fn parse_npy(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f32>)> {
         "Fortran-order arrays are not read"
     );
     let shape_str = field("shape")?;
-    let close = shape_str.find(')').ok_or_else(|| anyhow!("malformed .npy shape"))?;
+    let close = shape_str
+        .find(')')
+        .ok_or_else(|| anyhow!("malformed .npy shape"))?;
     let shape: Vec<usize> = shape_str[1..close]
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>().map_err(|_| anyhow!("malformed .npy shape {s:?}")))
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| anyhow!("malformed .npy shape {s:?}"))
+        })
         .collect::<Result<_>>()?;
     let count: usize = shape.iter().product();
     let data = &bytes[start + header_len..];
@@ -135,13 +145,21 @@ mod tests {
     #[test]
     fn header_is_exactly_numpys() {
         let h = header_bytes(&[12, 130]);
-        let mut expected = b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (12, 130), }".to_vec();
+        let mut expected =
+            b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (12, 130), }"
+                .to_vec();
         expected.resize(127, b' ');
         expected.push(b'\n');
         assert_eq!(h, expected);
         assert_eq!(h.len() % 64, 0);
         // Every shape gives an aligned header ending in a newline.
-        for shape in [vec![0, 0], vec![1, 1], vec![128, 130], vec![123_456_789, 987_654_321], vec![5]] {
+        for shape in [
+            vec![0, 0],
+            vec![1, 1],
+            vec![128, 130],
+            vec![123_456_789, 987_654_321],
+            vec![5],
+        ] {
             let h = header_bytes(&shape);
             assert_eq!(h.len() % 64, 0, "{shape:?}");
             assert_eq!(*h.last().unwrap(), b'\n');
@@ -155,7 +173,9 @@ mod tests {
     fn round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.npy");
-        let data: Vec<f32> = (0..20 * 130).map(|i| (i as f32).sin() * 1e3 - 0.5).collect();
+        let data: Vec<f32> = (0..20 * 130)
+            .map(|i| (i as f32).sin() * 1e3 - 0.5)
+            .collect();
         write_npy(&path, 20, 130, &data).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(bytes.len(), 128 + 20 * 130 * 4);

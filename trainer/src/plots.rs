@@ -28,7 +28,11 @@ impl Ranged for TickAxis {
 
     fn map(&self, value: &f32, limit: (i32, i32)) -> i32 {
         let span = self.range.end - self.range.start;
-        let t = if span == 0.0 { 0.0 } else { (value - self.range.start) / span };
+        let t = if span == 0.0 {
+            0.0
+        } else {
+            (value - self.range.start) / span
+        };
         limit.0 + ((limit.1 - limit.0) as f32 * t).round() as i32
     }
 
@@ -123,7 +127,8 @@ impl Colormap {
         let pos = t * (a.len() - 1) as f32;
         let i = (pos.floor() as usize).min(a.len() - 2);
         let f = pos - i as f32;
-        let mix = |c: usize| (a[i][c] as f32 + (a[i + 1][c] as f32 - a[i][c] as f32) * f).round() as u8;
+        let mix =
+            |c: usize| (a[i][c] as f32 + (a[i + 1][c] as f32 - a[i][c] as f32) * f).round() as u8;
         RGBColor(mix(0), mix(1), mix(2))
     }
 
@@ -150,7 +155,9 @@ const TITLE_SIZE: u32 = 26;
 const DESC_SIZE: u32 = 19;
 const TICK_SIZE: u32 = 16;
 
-fn draw_err<E: std::error::Error + Send + Sync + 'static>(path: &Path) -> impl FnOnce(E) -> anyhow::Error + '_ {
+fn draw_err<E: std::error::Error + Send + Sync + 'static>(
+    path: &Path,
+) -> impl FnOnce(E) -> anyhow::Error + '_ {
     move |e| anyhow!("cannot draw {}: {e}", path.display())
 }
 
@@ -159,7 +166,9 @@ fn value_range(data: &[f32]) -> (f32, f32) {
     let (mut lo, mut hi) = data
         .iter()
         .filter(|v| v.is_finite())
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
     if !lo.is_finite() {
         (lo, hi) = (0.0, 1.0);
     }
@@ -194,7 +203,11 @@ fn tick_label(v: f32, step: f32) -> String {
             (s - s.round()).abs() < 1e-4 * s.max(1.0)
         })
         .unwrap_or(6) as usize;
-    let v = if (v.abs() as f64) < step * 1e-3 { 0.0 } else { v };
+    let v = if (v.abs() as f64) < step * 1e-3 {
+        0.0
+    } else {
+        v
+    };
     format!("{v:.decimals$}")
 }
 
@@ -207,7 +220,10 @@ fn default_row_ticks(rows: usize) -> Vec<(usize, String)> {
         81..=200 => 16,
         _ => rows.div_ceil(10),
     };
-    (0..rows).step_by(step).map(|i| (i, i.to_string())).collect()
+    (0..rows)
+        .step_by(step)
+        .map(|i| (i, i.to_string()))
+        .collect()
 }
 
 /// Draw a `rows × cols` matrix (row-major, row 0 = lowest band, drawn at the bottom) as a PNG like
@@ -262,7 +278,11 @@ pub fn heatmap_png(
             .unwrap_or_default()
     };
     let x_ticks = nice_ticks(0.0, duration, 8);
-    let x_step = if x_ticks.len() > 1 { x_ticks[1] - x_ticks[0] } else { duration };
+    let x_step = if x_ticks.len() > 1 {
+        x_ticks[1] - x_ticks[0]
+    } else {
+        duration
+    };
 
     let mut chart = ChartBuilder::on(&main_area)
         .caption(title, (FONT, TITLE_SIZE))
@@ -310,10 +330,17 @@ pub fn heatmap_png(
     let pad = 12;
     let bar_region = root.clone().shrink(
         ((bar_x0 - 5).max(0), (plot_y.start - pad).max(0)),
-        (colourbar_width, (plot_y.end - plot_y.start + 2 * pad) as u32),
+        (
+            colourbar_width,
+            (plot_y.end - plot_y.start + 2 * pad) as u32,
+        ),
     );
     let bar_ticks = nice_ticks(vmin, vmax, 6);
-    let bar_step = if bar_ticks.len() > 1 { bar_ticks[1] - bar_ticks[0] } else { vmax - vmin };
+    let bar_step = if bar_ticks.len() > 1 {
+        bar_ticks[1] - bar_ticks[0]
+    } else {
+        vmax - vmin
+    };
     let mut bar = ChartBuilder::on(&bar_region)
         .margin_top(pad as u32)
         .margin_bottom(pad as u32)
@@ -326,13 +353,19 @@ pub fn heatmap_png(
         let t0 = k as f32 / steps as f32;
         let t1 = (k + 1) as f32 / steps as f32;
         Rectangle::new(
-            [(0.0, vmin + t0 * (vmax - vmin)), (1.0, vmin + t1 * (vmax - vmin))],
+            [
+                (0.0, vmin + t0 * (vmax - vmin)),
+                (1.0, vmin + t1 * (vmax - vmin)),
+            ],
             cmap.at((t0 + t1) / 2.0).filled(),
         )
     }))
     .map_err(draw_err(path))?;
-    bar.draw_series(std::iter::once(Rectangle::new([(0.0, vmin), (1.0, vmax)], BLACK.stroke_width(1))))
-        .map_err(draw_err(path))?;
+    bar.draw_series(std::iter::once(Rectangle::new(
+        [(0.0, vmin), (1.0, vmax)],
+        BLACK.stroke_width(1),
+    )))
+    .map_err(draw_err(path))?;
     bar.configure_mesh()
         .disable_mesh()
         .disable_x_axis()
@@ -371,7 +404,12 @@ pub fn line_chart_png(
     y_label: &str,
     series: &[(&str, Vec<(f32, f32)>)],
 ) -> Result<()> {
-    let points = || series.iter().flat_map(|(_, s)| s.iter()).filter(|(x, y)| x.is_finite() && y.is_finite());
+    let points = || {
+        series
+            .iter()
+            .flat_map(|(_, s)| s.iter())
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+    };
     ensure!(
         points().next().is_some(),
         "cannot draw {}: there are no points to plot",
@@ -394,9 +432,17 @@ pub fn line_chart_png(
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(draw_err(path))?;
     let x_ticks = nice_ticks(x0, x1, 8);
-    let x_step = if x_ticks.len() > 1 { x_ticks[1] - x_ticks[0] } else { x1 - x0 };
+    let x_step = if x_ticks.len() > 1 {
+        x_ticks[1] - x_ticks[0]
+    } else {
+        x1 - x0
+    };
     let y_ticks = nice_ticks(y0, y1, 8);
-    let y_step = if y_ticks.len() > 1 { y_ticks[1] - y_ticks[0] } else { y1 - y0 };
+    let y_step = if y_ticks.len() > 1 {
+        y_ticks[1] - y_ticks[0]
+    } else {
+        y1 - y0
+    };
     chart
         .configure_mesh()
         .x_desc(x_label)
@@ -411,12 +457,18 @@ pub fn line_chart_png(
         .map_err(draw_err(path))?;
     for (k, (name, pts)) in series.iter().enumerate() {
         let colour = SERIES_COLOURS[k % SERIES_COLOURS.len()];
-        let pts: Vec<(f32, f32)> = pts.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+        let pts: Vec<(f32, f32)> = pts
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect();
         chart
             .draw_series(LineSeries::new(pts.iter().copied(), colour.stroke_width(2)))
             .map_err(draw_err(path))?
             .label(*name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+            });
         if pts.len() <= 60 {
             chart
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))
@@ -480,7 +532,11 @@ pub fn confusion_png(path: &Path, labels: &[String], counts: &[Vec<u32>]) -> Res
         let row_total: u32 = row.iter().sum();
         let y = (n - 1 - i) as f32;
         for (j, &c) in row.iter().enumerate() {
-            let frac = if row_total > 0 { c as f32 / row_total as f32 } else { 0.0 };
+            let frac = if row_total > 0 {
+                c as f32 / row_total as f32
+            } else {
+                0.0
+            };
             let x = j as f32;
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -496,7 +552,11 @@ pub fn confusion_png(path: &Path, labels: &[String], counts: &[Vec<u32>]) -> Res
                     plotters::style::text_anchor::VPos::Center,
                 ));
             chart
-                .draw_series(std::iter::once(Text::new(c.to_string(), (x + 0.5, y + 0.5), style)))
+                .draw_series(std::iter::once(Text::new(
+                    c.to_string(),
+                    (x + 0.5, y + 0.5),
+                    style,
+                )))
                 .map_err(draw_err(path))?;
         }
     }
@@ -522,8 +582,17 @@ mod tests {
 
     fn png_size(path: &Path) -> (u32, u32) {
         let bytes = std::fs::read(path).unwrap();
-        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
-        assert!(bytes.len() > 5_000, "{} is suspiciously small", path.display());
+        assert_eq!(
+            &bytes[..8],
+            b"\x89PNG\r\n\x1a\n",
+            "{} is not a PNG",
+            path.display()
+        );
+        assert!(
+            bytes.len() > 5_000,
+            "{} is suspiciously small",
+            path.display()
+        );
         let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
         let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
         (w, h)
@@ -539,17 +608,29 @@ mod tests {
         // Magma gets brighter all along (perceptual order).
         let lum = |c: RGBColor| 0.2126 * c.0 as f32 + 0.7152 * c.1 as f32 + 0.0722 * c.2 as f32;
         for k in 0..100 {
-            assert!(lum(Colormap::Magma.at((k + 1) as f32 / 100.0)) >= lum(Colormap::Magma.at(k as f32 / 100.0)) - 0.5);
+            assert!(
+                lum(Colormap::Magma.at((k + 1) as f32 / 100.0))
+                    >= lum(Colormap::Magma.at(k as f32 / 100.0)) - 0.5
+            );
         }
         assert_eq!(Colormap::for_data(&[-80.0, -20.0, 0.0]), Colormap::Magma);
         assert_eq!(Colormap::for_data(&[0.0, 0.5, 1.0]), Colormap::Magma);
-        assert_eq!(Colormap::for_data(&[-200.0, -5.0, 5.0, 40.0]), Colormap::Coolwarm);
+        assert_eq!(
+            Colormap::for_data(&[-200.0, -5.0, 5.0, 40.0]),
+            Colormap::Coolwarm
+        );
     }
 
     #[test]
     fn ticks_are_nice() {
-        assert_eq!(nice_ticks(0.0, 3.0, 8), vec![0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]);
-        assert_eq!(nice_ticks(-80.0, 0.0, 6), vec![-80.0, -60.0, -40.0, -20.0, 0.0]);
+        assert_eq!(
+            nice_ticks(0.0, 3.0, 8),
+            vec![0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+        );
+        assert_eq!(
+            nice_ticks(-80.0, 0.0, 6),
+            vec![-80.0, -60.0, -40.0, -20.0, 0.0]
+        );
         assert_eq!(tick_label(1.5, 0.5), "1.5");
         assert_eq!(tick_label(-40.0, 20.0), "-40");
         assert_eq!(tick_label(0.25, 0.25), "0.25");
@@ -561,28 +642,77 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (rows, cols) = (12, 130);
         let data: Vec<f32> = (0..rows * cols)
-            .map(|k| ((k / cols) as f32 * 0.7 + (k % cols) as f32 * 0.05).sin().abs())
+            .map(|k| {
+                ((k / cols) as f32 * 0.7 + (k % cols) as f32 * 0.05)
+                    .sin()
+                    .abs()
+            })
             .collect();
-        let names = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
-        let ticks: Vec<(usize, String)> = names.iter().enumerate().map(|(i, n)| (i, n.to_string())).collect();
+        let names = [
+            "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
+        ];
+        let ticks: Vec<(usize, String)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i, n.to_string()))
+            .collect();
         let p = dir.path().join("chroma.png");
-        heatmap_png(&p, "Chromagram", rows, cols, &data, "Pitch class", &ticks, 512.0 / 22050.0, "").unwrap();
+        heatmap_png(
+            &p,
+            "Chromagram",
+            rows,
+            cols,
+            &data,
+            "Pitch class",
+            &ticks,
+            512.0 / 22050.0,
+            "",
+        )
+        .unwrap();
         assert_eq!(png_size(&p), (1200, 500));
 
         // Constant data and no ticks still draw.
         let p = dir.path().join("flat.png");
-        heatmap_png(&p, "Flat", 20, 10, &[3.0; 200], "Coefficient", &[], 0.1, "value").unwrap();
+        heatmap_png(
+            &p,
+            "Flat",
+            20,
+            10,
+            &[3.0; 200],
+            "Coefficient",
+            &[],
+            0.1,
+            "value",
+        )
+        .unwrap();
         png_size(&p);
 
         let p = dir.path().join("loss.png");
         let train: Vec<(f32, f32)> = (1..=30).map(|e| (e as f32, 2.3 / e as f32)).collect();
-        let valid: Vec<(f32, f32)> = (1..=30).map(|e| (e as f32, 2.5 / (e as f32).sqrt())).collect();
-        line_chart_png(&p, "Loss", "Epoch", "Cross-entropy", &[("train", train), ("valid", valid)]).unwrap();
+        let valid: Vec<(f32, f32)> = (1..=30)
+            .map(|e| (e as f32, 2.5 / (e as f32).sqrt()))
+            .collect();
+        line_chart_png(
+            &p,
+            "Loss",
+            "Epoch",
+            "Cross-entropy",
+            &[("train", train), ("valid", valid)],
+        )
+        .unwrap();
         assert_eq!(png_size(&p), (1000, 600));
 
         let p = dir.path().join("confusion.png");
-        let labels: Vec<String> = ["blues", "classical", "country"].iter().map(|s| s.to_string()).collect();
-        confusion_png(&p, &labels, &[vec![10, 2, 1], vec![0, 12, 0], vec![3, 0, 7]]).unwrap();
+        let labels: Vec<String> = ["blues", "classical", "country"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        confusion_png(
+            &p,
+            &labels,
+            &[vec![10, 2, 1], vec![0, 12, 0], vec![3, 0, 7]],
+        )
+        .unwrap();
         png_size(&p);
     }
 

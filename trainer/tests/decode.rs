@@ -19,7 +19,10 @@ fn data_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("note: {} is absent; skipping a test on real audio", dir.display());
+        eprintln!(
+            "note: {} is absent; skipping a test on real audio",
+            dir.display()
+        );
         None
     }
 }
@@ -29,7 +32,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -39,16 +46,30 @@ fn crc32(bytes: &[u8]) -> u32 {
 /// IEND last) and returns its width and height.
 fn check_png(path: &Path) -> (u32, u32) {
     let b = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n", "{}: not a PNG", path.display());
+    assert_eq!(
+        &b[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{}: not a PNG",
+        path.display()
+    );
     let mut pos = 8;
     let mut chunks = Vec::new();
     let mut idat = 0usize;
     while pos + 12 <= b.len() {
         let len = u32::from_be_bytes(b[pos..pos + 4].try_into().unwrap()) as usize;
         let kind = &b[pos + 4..pos + 8];
-        assert!(pos + 12 + len <= b.len(), "{}: truncated chunk", path.display());
+        assert!(
+            pos + 12 + len <= b.len(),
+            "{}: truncated chunk",
+            path.display()
+        );
         let crc = u32::from_be_bytes(b[pos + 8 + len..pos + 12 + len].try_into().unwrap());
-        assert_eq!(crc32(&b[pos + 4..pos + 8 + len]), crc, "{}: bad CRC", path.display());
+        assert_eq!(
+            crc32(&b[pos + 4..pos + 8 + len]),
+            crc,
+            "{}: bad CRC",
+            path.display()
+        );
         if kind == b"IDAT" {
             idat += len;
         }
@@ -58,7 +79,11 @@ fn check_png(path: &Path) -> (u32, u32) {
     assert_eq!(pos, b.len(), "{}: trailing bytes", path.display());
     assert_eq!(chunks.first().map(String::as_str), Some("IHDR"));
     assert_eq!(chunks.last().map(String::as_str), Some("IEND"));
-    assert!(idat > 10_000, "{}: only {idat} bytes of image data", path.display());
+    assert!(
+        idat > 10_000,
+        "{}: only {idat} bytes of image data",
+        path.display()
+    );
     let w = u32::from_be_bytes(b[16..20].try_into().unwrap());
     let h = u32::from_be_bytes(b[20..24].try_into().unwrap());
     (w, h)
@@ -72,10 +97,10 @@ fn features_of_a_gtzan_clip() {
         clip
     } else {
         let dir = data.join("gtzan/blues");
-        let Some(first) = std::fs::read_dir(&dir)
-            .ok()
-            .and_then(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).find(|p| p.extension().is_some_and(|e| e == "ogg")))
-        else {
+        let Some(first) = std::fs::read_dir(&dir).ok().and_then(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.extension().is_some_and(|e| e == "ogg"))
+        }) else {
             eprintln!("note: no clip under {}; skipping", dir.display());
             return;
         };
@@ -91,28 +116,42 @@ fn features_of_a_gtzan_clip() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&result.stdout);
     let stderr = String::from_utf8_lossy(&result.stderr);
-    assert!(result.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        result.status.success(),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
     assert_eq!(stdout.lines().count(), 1, "a one-line summary: {stdout}");
     assert!(stdout.contains("10 segment"), "{stdout}");
 
     let index: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("segments.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("segments.json")).unwrap())
+            .unwrap();
     let segments = index["segments"].as_array().unwrap();
     assert_eq!(segments.len(), 10);
     for (i, seg) in segments.iter().enumerate() {
         let start = seg["start_seconds"].as_f64().unwrap();
-        assert!((start - 3.0 * i as f64).abs() < 1e-9, "segment {i} starts at {start}");
+        assert!(
+            (start - 3.0 * i as f64).abs() < 1e-9,
+            "segment {i} starts at {start}"
+        );
         for (key, rows) in [("chroma_npy", 12), ("mel_db_npy", 128), ("mfcc_npy", 20)] {
             let name = seg[key].as_str().unwrap();
             assert!(name.starts_with(&format!("seg{i:03}_")), "{name}");
             let (shape, values) = npy::read_npy(&out.path().join(name)).unwrap();
             assert_eq!(shape, vec![rows, 130], "{name}");
-            assert!(values.iter().all(|v| v.is_finite()), "{name} has NaN or inf");
-            let (lo, hi) = values.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+            assert!(
+                values.iter().all(|v| v.is_finite()),
+                "{name} has NaN or inf"
+            );
+            let (lo, hi) = values
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
             assert!(hi > lo, "{name} is constant");
             match key {
                 "chroma_npy" => assert!(lo >= 0.0 && (hi - 1.0).abs() < 1e-5, "{name}: {lo}..{hi}"),
-                "mel_db_npy" => assert!(hi - lo <= 80.0 + 1e-3, "{name}: {lo}..{hi} exceeds top_db"),
+                "mel_db_npy" => {
+                    assert!(hi - lo <= 80.0 + 1e-3, "{name}: {lo}..{hi} exceeds top_db")
+                }
                 _ => {}
             }
         }
@@ -139,9 +178,14 @@ fn a_short_clip_gives_one_padded_segment_and_overlap_gives_more() {
         .arg(&clip)
         .output()
         .unwrap();
-    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
     let index: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("segments.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("segments.json")).unwrap())
+            .unwrap();
     // About 25.5 s with 3-s segments every 1.5 s: floor((25.5 - 3) / 1.5) + 1 = 16.
     let n = index["segments"].as_array().unwrap().len();
     assert!((15..=17).contains(&n), "{n} segments");
@@ -162,6 +206,9 @@ fn a_text_file_named_wav_fails_naming_the_file() {
         .unwrap();
     assert!(!result.status.success());
     let stderr = String::from_utf8_lossy(&result.stderr);
-    assert!(stderr.contains("not_music.wav") && stderr.contains("not an audio file"), "{stderr}");
+    assert!(
+        stderr.contains("not_music.wav") && stderr.contains("not an audio file"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
