@@ -5,6 +5,8 @@
 //! Regenerate whenever the model changes:
 //! `cargo test --release --test model_fixture -- --ignored`
 //! (`model_logits_fixture_is_current` fails until then, naming the command).
+// burn-ndarray is deprecated upstream but is the CPU fallback the page keeps selectable.
+#![allow(deprecated)]
 
 #![cfg(not(target_arch = "wasm32"))]
 

@@ -77,6 +77,17 @@ pub fn run(args: &FeaturesArgs) -> Result<()> {
             decoded.skipped_packets
         );
     }
+    eprintln!(
+        "{}: {} Hz, {} channel(s){} → mono {} Hz, {:.1} s",
+        args.file.display(),
+        decoded.source_rate,
+        decoded.source_channels,
+        decoded
+            .declared_frames
+            .map_or(String::new(), |n| format!(", {n} frames declared")),
+        decode::TARGET_SAMPLE_RATE,
+        decoded.samples.len() as f64 / decode::TARGET_SAMPLE_RATE as f64
+    );
     let samples = decoded.samples;
 
     let mut fx = FeatureExtractor::new(FeatureParams::default());

@@ -62,6 +62,7 @@ pub fn write_npy(path: &Path, rows: usize, cols: usize, data: &[f32]) -> Result<
 }
 
 /// Read a little-endian `f32`, C-order `.npy` file (version 1.0 or 2.0): its shape and values.
+#[cfg_attr(not(test), allow(dead_code))] // read by the tests (here and trainer/tests)
 pub fn read_npy(path: &Path) -> Result<(Vec<usize>, Vec<f32>)> {
     let mut bytes = Vec::new();
     File::open(path)
@@ -70,6 +71,7 @@ pub fn read_npy(path: &Path) -> Result<(Vec<usize>, Vec<f32>)> {
     parse_npy(&bytes).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
+#[cfg_attr(not(test), allow(dead_code))]
 fn parse_npy(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f32>)> {
     ensure!(
         bytes.len() >= 10 && &bytes[..6] == MAGIC,
