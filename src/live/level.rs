@@ -97,7 +97,7 @@ mod tests {
             "falls 30 dB/s: {}",
             m.db()
         );
-        for _ in 0..300 {
+        for _ in 0..500 {
             m.push(&[0.0; 480], 0.01);
         }
         assert_eq!(m.db(), -120.0);
