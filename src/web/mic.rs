@@ -449,6 +449,8 @@ fn on_track_ended(generation: u32) {
         }
     );
     live_fail("ended", &text);
+    // `live` holds the closure running now: drop it after this event, not inside it
+    spawn_local(async move { drop(live) });
 }
 
 /// For testing the unplugged path: ends the microphone's track as a removed device would.
