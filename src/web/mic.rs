@@ -34,8 +34,9 @@ use crate::features::SAMPLE_RATE;
 use crate::inference::{argmax, softmax_rows};
 use crate::live::{History, LiveInput, QUIET_DBFS, RateMeter, Scheduler, Smoother, rms_dbfs};
 
-/// Time between the starts of two classifications (5 per second when they fit).
-pub const INTERVAL_MS: f64 = 200.0;
+/// Least time between the starts of two classifications: about 5 per second (the start waits
+/// for the next audio block, ~11 ms apart), when they fit.
+pub const INTERVAL_MS: f64 = 180.0;
 /// Time constant of the smoothing of the probabilities, seconds.
 pub const SMOOTHING_TAU_S: f32 = 1.5;
 /// Frames per block the worklet posts.
@@ -46,6 +47,8 @@ const KEEP_S: usize = 4;
 const HISTORY: usize = 300;
 /// Columns of the scrolling mel spectrogram (hop 512 at 22 050 Hz: ~43 per second, ~8 s).
 const MEL_COLUMNS: usize = 344;
+/// Frames at the end of a window whose STFT frame reaches past it (n_fft / 2 / hop).
+const MEL_EDGE_FRAMES: usize = 2;
 /// The level meter and the "Listening…" countdown are redrawn at most this often.
 const METER_MS: f64 = 50.0;
 
@@ -672,7 +675,7 @@ async fn classify_latest(generation: u32, t_end: f64) {
     let rate_text = with_live(|l| {
         let (lat, feat, model) = means(l);
         format!(
-            "{:.1} updates/s (every {:.0} ms at most) · {} · window → bars {:.0} ms (features {:.0} ms, model {:.0} ms){} · {:.0} Hz input",
+            "{:.1} updates/s (at most every {:.0} ms) · {} · window → bars {:.0} ms (features {:.0} ms, model {:.0} ms){} · {:.0} Hz input",
             l.rate.per_second(),
             INTERVAL_MS,
             app::backend_label(),
@@ -830,7 +833,7 @@ fn draw_mel(l: &mut Live, mel_db: &[f32], frames: usize) {
         l.mel_drawn_total += n as u64 * hop;
         n
     };
-    let new = new.min(frames - 1).min(MEL_COLUMNS);
+    let new = new.min(frames - 1 - MEL_EDGE_FRAMES).min(MEL_COLUMNS);
     if new == 0 {
         return;
     }
@@ -848,9 +851,9 @@ fn draw_mel(l: &mut Live, mel_db: &[f32], frames: usize) {
         let row = &mut l.mel_rgba[y * w * 4..(y + 1) * w * 4];
         row.copy_within(new * 4.., 0);
         let band = h - 1 - y;
-        // the last frame is padded past the window's end: use the frames before it
+        // the last frames reach past the window's end (padded): draw those just before them
         for k in 0..new {
-            let t = frames - 1 - new + k;
+            let t = frames - 1 - MEL_EDGE_FRAMES - new + k;
             let v = mel_db[band * frames + t];
             let u = ((v - lo) / 80.0).clamp(0.0, 1.0);
             let c = lut[(u * 255.0).round() as usize];
