@@ -6,6 +6,7 @@
 // features / model times of one window. Prints a Markdown table (and writes it to $BENCH_OUT).
 
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DATA, decodeToWav, fakeMic, launch, live, openPage, serve, tempDir, waitLive } from './lib.mjs';
 
@@ -29,7 +30,7 @@ for (const backend of ['ndarray', 'flex', 'webgpu']) {
   await context.close();
   rows.push({
     backend: r.backend, rate: r.updates_per_s, updates: r.updates, skipped: r.skipped,
-    median: q(lat, 0.5), p95: q(lat, 0.95), features: r.compute_ms.features, model: r.compute_ms.model, device: r.device_rate,
+    median: q(lat, 0.5), p95: q(lat, 0.95), features: r.compute_ms.features, model: r.compute_ms.model, device: r.device_rate, interval: r.interval_ms,
   });
   console.error(`${backend}: ${JSON.stringify(rows.at(-1))}`);
 }
@@ -38,9 +39,10 @@ await server.close();
 const f1 = (x) => x.toFixed(1);
 let md = `### The live microphone in headless Chromium (${new Date().toISOString().slice(0, 10)})\n\n`;
 md += `Chromium's fake microphone playing \`${clip.split('/').slice(-2).join('/')}\` (decoded to a 48 kHz WAV) in a loop; `;
-md += `the page captured at ${rows[0].device} Hz, classified the latest 3-s window at most every 200 ms, for ${seconds} s per backend (after the first 3 updates). `;
+md += `the page captured at ${rows[0].device} Hz, classified the latest 3-s window at most every ${rows[0].interval} ms, for ${seconds} s per backend (after the first 3 updates). `;
 md += 'Latency (median and 95th percentile of the last 64 updates) = from the arrival of a window\'s last audio block on the page to the bars changing (features + model + drawing); '
-  + 'the worklet posts blocks of 512 frames, so the capture adds up to ~11 ms before that.\n\n';
+  + `the worklet posts blocks of 512 frames, so the capture adds up to ${(512000 / rows[0].device).toFixed(1)} ms before that. `
+  + `Load average of this 2-core machine at the end: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (shared with other builds).\n\n`;
 md += '| backend | updates/s | skipped windows | latency median (ms) | latency p95 (ms) | features (ms) | model (ms) |\n|---|---|---|---|---|---|---|\n';
 for (const r of rows) md += `| ${r.backend} | ${r.rate.toFixed(2)} | ${r.skipped} | ${f1(r.median)} | ${f1(r.p95)} | ${f1(r.features)} | ${f1(r.model)} |\n`;
 console.log(md);
