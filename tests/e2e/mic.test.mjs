@@ -266,3 +266,26 @@ describe('the live microphone when the music changes (generated signals of two c
     }
   });
 });
+
+describe('the live microphone with no microphone at all', () => {
+  let context;
+  let page;
+  before(async () => {
+    // permission granted, but no fake device and no real one on this machine
+    context = await launch({ webgpu: false, args: ['--use-fake-ui-for-media-stream'] });
+    page = await openPage(context, server.url);
+  });
+  after(async () => { await context?.close(); });
+
+  test('says there is no microphone, and offers to try again', async () => {
+    await page.click('#mic-toggle');
+    const r = await waitLive(page, (x) => x.state === 'error' || x.state === 'listening' || x.state === 'running', 30_000);
+    if (r.state !== 'error') {
+      // a machine with a real (or virtual) capture device: nothing to check here
+      return;
+    }
+    assert.ok(['no-microphone', 'unreadable'].includes(r.error), JSON.stringify(r));
+    assert.match(await page.textContent('#live-message'), /microphone/i);
+    assert.equal(await page.isDisabled('#mic-toggle'), false, 'the button stays usable to try again');
+  });
+});
