@@ -41,7 +41,7 @@ pub struct LiveInput {
 }
 
 impl LiveInput {
-    /// `keep_s` seconds at `out_rate` are kept (at least one window).
+    /// The last `keep_samples` samples at `out_rate` are kept (at least one window's worth).
     pub fn new(device_rate: u32, out_rate: u32, keep_samples: usize) -> Self {
         Self {
             resampler: Resampler::new(device_rate, out_rate),
@@ -56,7 +56,7 @@ impl LiveInput {
         self.device_rate
     }
 
-    /// One block from the device (mono, at the device rate). `dt_s` is the block's duration.
+    /// One block from the device (mono, at the device rate, any length).
     pub fn push(&mut self, block: &[f32]) {
         let dt = block.len() as f32 / self.device_rate as f32;
         self.level.push(block, dt);
@@ -79,5 +79,51 @@ impl LiveInput {
         self.resampler.reset();
         self.ring.clear();
         self.level = LevelMeter::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_blocks_become_a_window_at_22050() {
+        // 4 s of a 440-Hz tone at 48 kHz in the worklet's 512-frame blocks
+        let rate = 48_000;
+        let x: Vec<f32> = (0..4 * rate)
+            .map(|i| 0.25 * (2.0 * std::f32::consts::PI * 440.0 * i as f32 / rate as f32).sin())
+            .collect();
+        let mut input = LiveInput::new(rate as u32, 22_050, 4 * 22_050);
+        for block in x.chunks(512) {
+            input.push(block);
+        }
+        let heard = input.ring().total() as usize;
+        assert!(
+            heard.abs_diff(4 * 22_050) < 100,
+            "{heard} samples at 22 050 Hz for 4 s"
+        );
+        let mut window = vec![0.0f32; 66_150];
+        input.ring().latest(&mut window);
+        let want_db = 20.0 * (0.25f32 / 2f32.sqrt()).log10();
+        assert!(
+            (rms_dbfs(&window) - want_db).abs() < 0.05,
+            "level {}",
+            rms_dbfs(&window)
+        );
+        assert!((input.level().db() - want_db).abs() < 0.2);
+        // the window is the tone at 22 050 Hz: compare with the tone's phase at the window's end
+        let end = heard as f64;
+        let worst = window
+            .iter()
+            .enumerate()
+            .skip(100)
+            .map(|(k, &v)| {
+                let t = (end - 66_150.0 + k as f64) / 22_050.0;
+                (v as f64 - 0.25 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()).abs()
+            })
+            .fold(0.0, f64::max);
+        assert!(worst < 2e-3, "max error {worst}");
+        input.reset();
+        assert_eq!(input.ring().total(), 0);
     }
 }
