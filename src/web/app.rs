@@ -1133,3 +1133,12 @@ pub(super) fn backend_label() -> &'static str {
 pub(super) fn backend_name() -> &'static str {
     with(|a| a.running).map(|k| k.name()).unwrap_or("")
 }
+
+/// After a lost WebGPU device while listening: the model on the CPU, with the page's notice.
+pub(super) fn fall_back_after_gpu_loss() -> Result<(), String> {
+    if with(|a| a.running) == Some(Kind::WebGpu) && backend::gpu_lost() {
+        fall_back_to_cpu()
+    } else {
+        Ok(())
+    }
+}

@@ -603,6 +603,12 @@ async fn classify_latest(generation: u32, t_end: f64) {
         publish("quiet");
         return;
     }
+    if let Err(e) = app::fall_back_after_gpu_loss() {
+        with_live(|l| l.window = std::mem::take(&mut window));
+        finish();
+        live_error(&e);
+        return;
+    }
     let t0 = now_ms();
     let features = app::with_classifier(|c| c.segment_features(&window, 0));
     with_live(|l| l.window = std::mem::take(&mut window));
@@ -623,10 +629,14 @@ async fn classify_latest(generation: u32, t_end: f64) {
         Some(v) if v.len() == labels.len() && v.iter().all(|x| x.is_finite()) => v.to_vec(),
         _ => {
             finish();
-            dom::log(&format!(
-                "live: the model failed on a window: {:?}",
-                data.err()
-            ));
+            let why = match data.err() {
+                Some(e) => format!("a live run failed: {e:?}"),
+                None => "a live run gave no usable numbers".to_string(),
+            };
+            dom::log(&why);
+            if app::backend_name() == "webgpu" && !super::backend::gpu_lost() {
+                super::backend::mark_lost(why);
+            }
             live_error("The model failed on the last window; trying the next one.");
             return;
         }
@@ -672,6 +682,11 @@ async fn classify_latest(generation: u32, t_end: f64) {
         .ok();
     set_text("live-prob", &percent(p));
     set_live_state("running");
+    // a passing failure (one window) is over once a window went through
+    let message: HtmlElement = by_id("live-message");
+    if !message.hidden() && message.class_name().contains("error") {
+        clear_live_message();
+    }
     let rate_text = with_live(|l| {
         let (lat, feat, model) = means(l);
         format!(
