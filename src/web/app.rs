@@ -444,6 +444,7 @@ fn listen<E: JsCast + wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web
 }
 
 fn install_handlers() {
+    super::mic::install();
     let doc = dom::document();
     let body: web_sys::EventTarget = doc.body().expect("a body").into();
 
@@ -553,6 +554,7 @@ fn exclusive(task: impl std::future::Future<Output = ()> + 'static) {
 }
 
 fn on_file(file: File) {
+    super::mic::stop_for_file();
     if file.name().to_ascii_lowercase().ends_with(".genre") {
         on_model_file(file);
         return;
@@ -1094,5 +1096,49 @@ async fn after_model_change() {
     } else {
         status("Ready: drop a song here, or choose a file.");
         set_state("ready");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// For the live microphone (`super::mic`): the same model and backend as the file path.
+
+pub(super) fn has_classifier() -> bool {
+    with(|a| a.classifier.is_some())
+}
+
+/// A file is being read or classified, or the backend or model is changing.
+pub(super) fn is_busy() -> bool {
+    with(|a| a.busy)
+}
+
+pub(super) fn with_classifier<R>(f: impl FnOnce(&mut Classifier) -> R) -> Option<R> {
+    with(|a| a.classifier.as_mut().map(f))
+}
+
+/// The loaded model's labels (from its manifest).
+pub(super) fn labels() -> Vec<String> {
+    with(|a| a.classifier.as_ref().map(|c| c.labels().to_vec()).unwrap_or_default())
+}
+
+/// Samples of one classified window (3 s at 22 050 Hz for the shipped model).
+pub(super) fn segment_samples() -> usize {
+    with(|a| a.classifier.as_ref().map(|c| c.manifest.features.segment_samples))
+        .unwrap_or(3 * SAMPLE_RATE as usize)
+}
+
+pub(super) fn backend_label() -> &'static str {
+    with(|a| a.running).map(|k| k.label()).unwrap_or("no backend")
+}
+
+pub(super) fn backend_name() -> &'static str {
+    with(|a| a.running).map(|k| k.name()).unwrap_or("")
+}
+
+/// After a lost WebGPU device while listening: the model on the CPU, with the page's notice.
+pub(super) fn fall_back_after_gpu_loss() -> Result<(), String> {
+    if with(|a| a.running) == Some(Kind::WebGpu) && backend::gpu_lost() {
+        fall_back_to_cpu()
+    } else {
+        Ok(())
     }
 }

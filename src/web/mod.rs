@@ -12,12 +12,15 @@
 //!   model loading with progress, the classification loop, and the machine-readable result.
 //! - [`render`]: bars, timeline, legend and the feature pictures.
 //! - [`store`]: a person's own model kept in IndexedDB.
+//! - [`mic`]: the live microphone (AudioWorklet capture, rolling classification, live view);
+//!   its signal path is [`crate::live`].
 
 mod app;
 mod audio;
 mod backend;
 mod colormap;
 mod dom;
+mod mic;
 mod render;
 mod store;
 
@@ -42,4 +45,11 @@ pub fn start() {
 #[wasm_bindgen]
 pub fn debug_lose_gpu_device() -> bool {
     backend::destroy_gpu_device_for_test()
+}
+
+/// Ends the live microphone's track as an unplugged device would: for testing that path.
+/// Returns false when the microphone is not on.
+#[wasm_bindgen]
+pub fn debug_end_mic_track() -> bool {
+    mic::end_track_for_test()
 }

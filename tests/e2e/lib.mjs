@@ -53,8 +53,9 @@ export function serve(dir = DIST) {
   }));
 }
 
-/** Headless Chromium with a fresh profile; `webgpu` adds --enable-unsafe-webgpu. */
-export async function launch({ webgpu = true } = {}) {
+/** Headless Chromium with a fresh profile; `webgpu` adds --enable-unsafe-webgpu, `args` are
+ * extra command-line flags (e.g. the fake microphone's). */
+export async function launch({ webgpu = true, args: extra = [] } = {}) {
   const args = [
     '--no-sandbox',
     '--disable-background-networking',
@@ -63,6 +64,7 @@ export async function launch({ webgpu = true } = {}) {
     '--no-first-run',
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
+  args.push(...extra);
   const profile = mkdtempSync(join(tmpdir(), 'genre-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -168,4 +170,61 @@ export function nativeClassify(file, model = join(ROOT, 'web', 'model', 'model.g
 export function maxDiff(a, b) {
   if (a.length !== b.length) return Infinity;
   return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The live microphone
+
+/** Decodes `file` with the browser's own decoder at `rate` (mono) and writes a 16-bit WAV. */
+export async function decodeToWav(context, file, out, rate = 48_000) {
+  const page = await context.newPage();
+  await page.goto('about:blank');
+  const b64 = await page.evaluate(async ({ bytes, rate }) => {
+    const bin = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
+    const ctx = new OfflineAudioContext(1, 1, rate);
+    const buf = await ctx.decodeAudioData(bin.buffer);
+    const n = buf.length;
+    const mono = new Float32Array(n);
+    for (let c = 0; c < buf.numberOfChannels; c++) {
+      const d = buf.getChannelData(c);
+      for (let i = 0; i < n; i++) mono[i] += d[i] / buf.numberOfChannels;
+    }
+    const pcm = new Int16Array(n);
+    for (let i = 0; i < n; i++) pcm[i] = Math.round(Math.max(-1, Math.min(1, mono[i])) * 32767);
+    const u8 = new Uint8Array(pcm.buffer);
+    let s = '';
+    for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, { bytes: readFileSync(file).toString('base64'), rate });
+  await page.close();
+  const data = Buffer.from(b64, 'base64');
+  const head = Buffer.alloc(44);
+  head.write('RIFF', 0); head.writeUInt32LE(36 + data.length, 4); head.write('WAVE', 8);
+  head.write('fmt ', 12); head.writeUInt32LE(16, 16); head.writeUInt16LE(1, 20); head.writeUInt16LE(1, 22);
+  head.writeUInt32LE(rate, 24); head.writeUInt32LE(rate * 2, 28); head.writeUInt16LE(2, 32);
+  head.writeUInt16LE(16, 34); head.write('data', 36); head.writeUInt32LE(data.length, 40);
+  writeFileSync(out, Buffer.concat([head, data]));
+  return out;
+}
+
+export const fakeMic = (wav) => [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  `--use-file-for-fake-audio-capture=${wav}`,
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export async function live(page) {
+  return JSON.parse(await page.textContent('#live-result'));
+}
+
+/** Waits until the live result satisfies `pred`. */
+export async function waitLive(page, pred, timeout = 60_000) {
+  const t0 = Date.now();
+  for (;;) {
+    const r = await live(page);
+    if (pred(r)) return r;
+    if (Date.now() - t0 > timeout) throw new Error(`live state not reached in ${timeout} ms: ${JSON.stringify(r)}\n${page.logs?.join('\n')}`);
+    await page.waitForTimeout(100);
+  }
 }

@@ -1,0 +1,41 @@
+// AudioWorklet processor of the live microphone (the only part that must be JavaScript): it
+// runs on the audio thread, downmixes each 128-frame render quantum to mono and posts blocks of
+// `chunk` frames (default 512, ~11 ms at 48 kHz) to the page, transferring the buffers (no copy).
+// Everything else (resampling, ring buffer, features, model) is Rust, on the page's side.
+// The posted message is { samples: Float32Array, frame: index of its first frame since start }.
+class MicProcessor extends AudioWorkletProcessor {
+  constructor(options) {
+    super();
+    const opts = (options && options.processorOptions) || {};
+    this.chunk = opts.chunk || 512;
+    this.buf = new Float32Array(this.chunk);
+    this.fill = 0;
+    this.frame = 0;
+    this.running = true;
+    this.port.onmessage = (e) => { if (e.data === 'stop') this.running = false; };
+  }
+
+  process(inputs) {
+    const input = inputs[0];
+    if (input && input.length > 0) {
+      const channels = input.length;
+      const frames = input[0].length;
+      const inv = 1 / channels;
+      for (let i = 0; i < frames; i++) {
+        let s = 0;
+        for (let c = 0; c < channels; c++) s += input[c][i];
+        this.buf[this.fill++] = s * inv;
+        if (this.fill === this.chunk) {
+          this.port.postMessage({ samples: this.buf, frame: this.frame }, [this.buf.buffer]);
+          this.frame += this.chunk;
+          this.buf = new Float32Array(this.chunk);
+          this.fill = 0;
+        }
+      }
+    }
+    // outputs stay silent; returning false lets the node be collected after 'stop'
+    return this.running;
+  }
+}
+
+registerProcessor('mic-processor', MicProcessor);
