@@ -2,13 +2,15 @@
 //! with a message that says what is wrong.
 // burn-ndarray is deprecated upstream but is the CPU fallback the page keeps selectable.
 #![allow(deprecated)]
+// Native: the browser's side of the same checks is tests/wasm_model.rs (logits_sync blocks).
+#![cfg(not(target_arch = "wasm32"))]
 
 use burn::module::Module;
 use burn::tensor::Device;
 use genre::features::{FeatureExtractor, FeatureParams};
 use genre::inference::{
     BandStats, Classifier, FORMAT_NAME, FORMAT_VERSION, LoadError, Manifest, Normalisation, Scores,
-    TrainedOn, decode_model_file, encode_model_file,
+    TrainedOn, decode_model_file, encode_model_file, replace_manifest,
 };
 use genre::model::{Fusion, GenreCnn, HeadKind, ModelConfig};
 
@@ -92,4 +94,23 @@ fn broken_model_files_are_refused_with_reasons() {
     let swapped = encode_model_file(&mm, GenreCnn::new(&other, &device)).unwrap();
     let e = Classifier::from_bytes(&swapped, &device);
     assert!(matches!(e, Err(LoadError::Weights(_))), "{:?}", e.err());
+}
+
+#[test]
+fn a_new_manifest_keeps_the_weights() {
+    let device = Device::ndarray();
+    let config = ModelConfig::new(3, &[HeadKind::Mel, HeadKind::Mfcc], Fusion::Concat);
+    let m = manifest(&config);
+    let bytes = encode_model_file(&m, GenreCnn::new(&config, &device)).unwrap();
+    let mut m2 = m.clone();
+    m2.scores.cv_balanced_accuracy = Some(0.5);
+    let bytes2 = replace_manifest(&bytes, &m2).unwrap();
+    let (back, w2) = decode_model_file(&bytes2).unwrap();
+    assert_eq!(back, m2);
+    assert_eq!(w2, decode_model_file(&bytes).unwrap().1, "weights byte for byte");
+    assert!(back.summary().contains("cross-validated balanced 50%"), "{}", back.summary());
+    // a manifest that does not fit the weights' model is refused
+    let mut bad = m.clone();
+    bad.labels.pop();
+    assert!(matches!(replace_manifest(&bytes, &bad), Err(LoadError::Manifest(_))));
 }

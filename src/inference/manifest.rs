@@ -156,7 +156,7 @@ impl Manifest {
             s += &format!(", balanced {:.0}%", 100.0 * b);
         }
         if let Some(b) = sc.cv_balanced_accuracy {
-            s += &format!("; 5-fold balanced {:.0}%", 100.0 * b);
+            s += &format!("; cross-validated balanced {:.0}%", 100.0 * b);
         }
         if !t.real_music {
             s += ". Trained on generated signals: its answers are not about real music genres.";

@@ -67,6 +67,20 @@ pub fn decode_model_file(bytes: &[u8]) -> Result<(Manifest, &[u8]), LoadError> {
     Ok((manifest, &bytes[12 + len..]))
 }
 
+/// The same model file with another manifest (e.g. figures measured after export); the
+/// weights are kept byte for byte. The new manifest is checked like a loaded one.
+pub fn replace_manifest(bytes: &[u8], manifest: &Manifest) -> Result<Vec<u8>, LoadError> {
+    let (_, weights) = decode_model_file(bytes)?;
+    manifest.validate().map_err(LoadError::Manifest)?;
+    let json = serde_json::to_vec_pretty(manifest).map_err(|e| LoadError::Manifest(e.to_string()))?;
+    let mut out = Vec::with_capacity(12 + json.len() + weights.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(weights);
+    Ok(out)
+}
+
 /// Reads a model file onto `device`.
 pub fn load_model(bytes: &[u8], device: &Device) -> Result<(Manifest, GenreCnn), LoadError> {
     let (manifest, weights) = decode_model_file(bytes)?;

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import {
   DATA, ROOT, classify, dropFile, launch, maxDiff, nativeClassify, openPage, serve, tempDir,
   trainerBin, waitState, writeWav,
@@ -184,16 +185,37 @@ describe('the page with WebGPU available (SwiftShader in headless Chromium)', ()
     assert.match(await page.textContent('#message'), /not a usable model/);
     assert.equal(await page.getAttribute('#app', 'data-model'), 'shipped');
 
+    // a person's own three-label model, trained here for one epoch on generated signals
     const mine = join(files, 'my-model.genre');
-    copyFileSync(join(ROOT, 'web', 'model', 'model.genre'), mine);
+    let labels = null;
+    if (trainerBin()) {
+      const dir = join(files, 'mine');
+      execFileSync(trainerBin(), ['synth', '--out', join(dir, 'data'), '--classes', '3', '--per-class', '5', '--seconds', '4', '--seed', '5']);
+      execFileSync(trainerBin(), ['--data', join(dir, 'data'), '--split', 'random', '--epochs', '1', '--crops', '2',
+        '--channels', '4,8', '--hidden', '8', '--backend', 'flex', '--synthetic', '--no-cache', '--no-install', '--quiet',
+        '--out', join(dir, 'run')], { cwd: ROOT });
+      copyFileSync(join(dir, 'run', 'model.genre'), mine);
+      labels = readdirSync(join(dir, 'data')).sort();
+    } else {
+      copyFileSync(join(ROOT, 'web', 'model', 'model.genre'), mine);
+    }
     await page.setInputFiles('#model-input', mine);
     await page.waitForFunction(() => document.getElementById('app').dataset.model === 'user', null, { timeout: 60_000 });
     await waitState(page, ['done', 'ready']);
     assert.match(await page.textContent('#model-source'), /my-model\.genre/);
+    if (labels) {
+      assert.equal((await page.textContent('#model-labels')).trim(), `3 labels: ${labels.join(', ')}`);
+      assert.ok(await page.isVisible('#model-warning'), 'a model of generated signals says so');
+      const { state, result } = await classify(page, writeWav(join(files, 'tone.wav'), { rate: 22_050, channels: 1, seconds: 4, f: (t) => 0.3 * Math.sin(2 * Math.PI * 440 * t) }));
+      assert.equal(state, 'done', JSON.stringify(result));
+      assert.deepEqual(result.labels, labels, 'the bars are the model\'s labels');
+      assert.equal(await page.locator('#bars .bar-row').count(), 3);
+    }
 
     await page.reload();
     await waitState(page, ['ready', 'error']);
     assert.equal(await page.getAttribute('#app', 'data-model'), 'user', 'kept across a reload');
+    if (labels) assert.match(await page.textContent('#model-labels'), /^3 labels/);
 
     await page.click('#model-remove');
     await page.waitForFunction(() => document.getElementById('app').dataset.model === 'shipped', null, { timeout: 60_000 });

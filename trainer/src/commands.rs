@@ -22,6 +22,10 @@ pub struct CvArgs {
     /// training). Default: the training default.
     #[arg(long)]
     pub fold_epochs: Option<usize>,
+    /// Also write the pooled figures into the manifest of the exported model in this folder
+    /// (model.genre and manifest.json, e.g. web/model); its weights are left as they are.
+    #[arg(long)]
+    pub record_in: Option<PathBuf>,
 }
 
 pub fn cv(args: &CvArgs) -> Result<()> {
@@ -70,6 +74,29 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         serde_json::to_vec_pretty(&serde_json::json!({ "pooled": m, "folds": per_fold, "options": opts }))?,
     )?;
     println!("written {}", t.out.join("cv.json").display());
+    if let Some(dir) = &args.record_in {
+        record_cv(dir, &m, &ds.labels)?;
+        println!("cross-validation figures recorded in {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Puts pooled cross-validation figures into an exported model's manifest.
+fn record_cv(dir: &std::path::Path, m: &crate::report::Metrics, labels: &[String]) -> Result<()> {
+    let path = dir.join(crate::export::MODEL_FILE);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (mut manifest, _) =
+        genre::inference::decode_model_file(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    if manifest.labels != labels {
+        bail!("{}: its labels {:?} are not the cross-validated data's {:?}", path.display(), manifest.labels, labels);
+    }
+    manifest.scores.cv_balanced_accuracy = Some(m.balanced_accuracy);
+    manifest.scores.cv_track_accuracy = Some(m.track_accuracy.value);
+    let out = genre::inference::replace_manifest(&bytes, &manifest).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let tmp = dir.join("model.genre.tmp");
+    std::fs::write(&tmp, &out)?;
+    std::fs::rename(&tmp, &path)?;
+    std::fs::write(dir.join(crate::export::MANIFEST_FILE), serde_json::to_vec_pretty(&manifest)?)?;
     Ok(())
 }
 
