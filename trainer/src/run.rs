@@ -319,8 +319,10 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
         normalisation: outcome.normalisation.clone(),
         trained_on: TrainedOn {
             dataset: args.dataset_name.clone().unwrap_or_else(|| {
-                if ds.is_gtzan {
-                    format!("GTZAN ({} clips in {})", ds.tracks.len(), root.display())
+                if ds.is_gtzan && ds.tracks.len() < 1000 {
+                    format!("GTZAN, partial ({} of its 1000 clips)", ds.tracks.len())
+                } else if ds.is_gtzan {
+                    "GTZAN".to_string()
                 } else {
                     root.file_name().map_or("a labelled folder".into(), |n| n.to_string_lossy().to_string())
                 }

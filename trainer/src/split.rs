@@ -77,11 +77,17 @@ pub fn from_lists(ds: &Dataset, dir: &Path) -> Result<Split> {
             }
         }
     }
-    split.description = format!(
-        "lists in {} ({} listed clips absent from the folder)",
-        dir.display(),
-        missing
-    );
+    // GTZAN's artist-filtered lists are recognised by name; other lists by their folder's name
+    let lists = if dir.join("train_filtered.txt").is_file() {
+        "the artist-filtered split lists".to_string()
+    } else {
+        format!("the split lists of {}", dir.file_name().map_or(dir.display().to_string(), |n| n.to_string_lossy().to_string()))
+    };
+    split.description = if missing > 0 {
+        format!("{lists} ({missing} listed clips are not in the data folder)")
+    } else {
+        lists
+    };
     split.assert_disjoint();
     if split.train.is_empty() {
         bail!("none of the tracks in {} is on the train list in {}", ds.root.display(), dir.display());
