@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 TOOLS_DIR="${GENRE_TOOLS_DIR:-$HOME/.cache/genre-tools}"
 export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"   # wasm-opt (binaryen 132), trunk, wasm-bindgen
+# cargo's output outside the clone, shared with the test command's wasm builds
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/genre-target}-wasm"
 
 if [ ! -f web/model/model.genre ]; then
   echo "There is no model in web/model/ yet: train one first (see the README), e.g." >&2
