@@ -44,12 +44,17 @@ impl std::error::Error for LoadError {}
 pub fn encode_model_file(manifest: &Manifest, model: GenreCnn) -> Result<Vec<u8>, String> {
     let json = serde_json::to_vec_pretty(manifest).map_err(|e| e.to_string())?;
     let weights = model.into_record().into_bytes().map_err(|e| e.to_string())?;
+    Ok(pack(&json, &weights))
+}
+
+/// The file layout: magic, the manifest's length (u32 LE), the manifest, the weights.
+fn pack(json: &[u8], weights: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(12 + json.len() + weights.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(json.len() as u32).to_le_bytes());
-    out.extend_from_slice(&json);
-    out.extend_from_slice(&weights);
-    Ok(out)
+    out.extend_from_slice(json);
+    out.extend_from_slice(weights);
+    out
 }
 
 /// Splits a model file into its checked manifest and its weight bytes.
@@ -73,12 +78,7 @@ pub fn replace_manifest(bytes: &[u8], manifest: &Manifest) -> Result<Vec<u8>, Lo
     let (_, weights) = decode_model_file(bytes)?;
     manifest.validate().map_err(LoadError::Manifest)?;
     let json = serde_json::to_vec_pretty(manifest).map_err(|e| LoadError::Manifest(e.to_string()))?;
-    let mut out = Vec::with_capacity(12 + json.len() + weights.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(json.len() as u32).to_le_bytes());
-    out.extend_from_slice(&json);
-    out.extend_from_slice(weights);
-    Ok(out)
+    Ok(pack(&json, weights))
 }
 
 /// Reads a model file onto `device`.

@@ -131,17 +131,11 @@ fn progress(value: Option<(f64, f64)>) {
 }
 
 fn show_error(text: &str) {
-    let m: HtmlElement = by_id("message");
-    m.set_text_content(Some(text));
-    m.set_class_name("message error");
-    m.set_hidden(false);
+    dom::show_message("message", text, "error");
 }
 
 fn show_info(text: &str) {
-    let m: HtmlElement = by_id("message");
-    m.set_text_content(Some(text));
-    m.set_class_name("message info");
-    m.set_hidden(false);
+    dom::show_message("message", text, "info");
 }
 
 fn clear_message() {

@@ -90,3 +90,11 @@ pub fn log(msg: &str) {
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
+
+/// Shows `text` in the message box `id` (class "message error" or "message info").
+pub fn show_message(id: &str, text: &str, kind: &str) {
+    let m: HtmlElement = by_id(id);
+    m.set_text_content(Some(text));
+    m.set_class_name(&format!("message {kind}"));
+    m.set_hidden(false);
+}

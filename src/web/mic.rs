@@ -124,17 +124,11 @@ fn live_status(text: &str) {
 }
 
 fn live_error(text: &str) {
-    let m: HtmlElement = by_id("live-message");
-    m.set_text_content(Some(text));
-    m.set_class_name("message error");
-    m.set_hidden(false);
+    dom::show_message("live-message", text, "error");
 }
 
 fn live_info(text: &str) {
-    let m: HtmlElement = by_id("live-message");
-    m.set_text_content(Some(text));
-    m.set_class_name("message info");
-    m.set_hidden(false);
+    dom::show_message("live-message", text, "info");
 }
 
 fn clear_live_message() {

@@ -129,18 +129,24 @@ export async function dropFile(page, file, name, mime = 'application/octet-strea
 /** A 16-bit PCM WAV of `channels` × `seconds` at `rate`, sample `f(t, channel)`. */
 export function writeWav(path, { rate = 44100, channels = 2, seconds = 1.5, f = () => 0 }) {
   const n = Math.round(rate * seconds);
-  const buf = Buffer.alloc(44 + n * channels * 2);
-  buf.write('RIFF', 0); buf.writeUInt32LE(36 + n * channels * 2, 4); buf.write('WAVE', 8);
-  buf.write('fmt ', 12); buf.writeUInt32LE(16, 16); buf.writeUInt16LE(1, 20); buf.writeUInt16LE(channels, 22);
-  buf.writeUInt32LE(rate, 24); buf.writeUInt32LE(rate * channels * 2, 28); buf.writeUInt16LE(channels * 2, 32);
-  buf.writeUInt16LE(16, 34); buf.write('data', 36); buf.writeUInt32LE(n * channels * 2, 40);
+  const data = Buffer.alloc(n * channels * 2);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < channels; c++) {
       const v = Math.max(-1, Math.min(1, f(i / rate, c)));
-      buf.writeInt16LE(Math.round(v * 32767), 44 + (i * channels + c) * 2);
+      data.writeInt16LE(Math.round(v * 32767), (i * channels + c) * 2);
     }
   }
-  writeFileSync(path, buf);
+  return writePcmWav(path, rate, data, channels);
+}
+
+/** Writes interleaved 16-bit PCM samples (a Buffer) as a plain WAV file; returns `path`. */
+export function writePcmWav(path, rate, data, channels = 1) {
+  const head = Buffer.alloc(44);
+  head.write('RIFF', 0); head.writeUInt32LE(36 + data.length, 4); head.write('WAVE', 8);
+  head.write('fmt ', 12); head.writeUInt32LE(16, 16); head.writeUInt16LE(1, 20); head.writeUInt16LE(channels, 22);
+  head.writeUInt32LE(rate, 24); head.writeUInt32LE(rate * channels * 2, 28); head.writeUInt16LE(channels * 2, 32);
+  head.writeUInt16LE(16, 34); head.write('data', 36); head.writeUInt32LE(data.length, 40);
+  writeFileSync(path, Buffer.concat([head, data]));
   return path;
 }
 
@@ -197,14 +203,7 @@ export async function decodeToWav(context, file, out, rate = 48_000) {
     return btoa(s);
   }, { bytes: readFileSync(file).toString('base64'), rate });
   await page.close();
-  const data = Buffer.from(b64, 'base64');
-  const head = Buffer.alloc(44);
-  head.write('RIFF', 0); head.writeUInt32LE(36 + data.length, 4); head.write('WAVE', 8);
-  head.write('fmt ', 12); head.writeUInt32LE(16, 16); head.writeUInt16LE(1, 20); head.writeUInt16LE(1, 22);
-  head.writeUInt32LE(rate, 24); head.writeUInt32LE(rate * 2, 28); head.writeUInt16LE(2, 32);
-  head.writeUInt16LE(16, 34); head.write('data', 36); head.writeUInt32LE(data.length, 40);
-  writeFileSync(out, Buffer.concat([head, data]));
-  return out;
+  return writePcmWav(out, rate, Buffer.from(b64, 'base64'));
 }
 
 export const fakeMic = (wav) => [

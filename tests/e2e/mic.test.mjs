@@ -27,11 +27,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DATA, classify, decodeToWav, fakeMic, launch, live, nativeClassify, openPage, serve, tempDir,
-  trainerBin, waitLive, waitState, writeWav,
+  trainerBin, waitLive, waitState, writePcmWav, writeWav,
 } from './lib.mjs';
 
 const SCREENSHOTS = process.env.GENRE_SCREENSHOT_DIR || '/tmp';
@@ -55,6 +55,20 @@ before(async () => {
 });
 after(async () => { await server?.close(); });
 
+/** CLIP as a 48-kHz WAV for the fake microphone, decoded by the browser once for every test. */
+let clipWav;
+function micClipWav() {
+  clipWav ??= (async () => {
+    const helper = await launch({ webgpu: false });
+    try {
+      return await decodeToWav(helper, CLIP, join(files, 'mic-clip.wav'));
+    } finally {
+      await helper.close();
+    }
+  })();
+  return clipWav;
+}
+
 describe('the live microphone, fed a real clip by Chromium\'s fake microphone', { skip: noData || noTrainer }, () => {
   let context;
   let page;
@@ -63,10 +77,7 @@ describe('the live microphone, fed a real clip by Chromium\'s fake microphone', 
   before(async () => {
     native = nativeClassify(CLIP);
     [reference] = mode(native.segments);
-    const helper = await launch({ webgpu: false });
-    const wav = await decodeToWav(helper, CLIP, join(files, 'mic-clip.wav'));
-    await helper.close();
-    context = await launch({ webgpu: false, args: fakeMic(wav) });
+    context = await launch({ webgpu: false, args: fakeMic(await micClipWav()) });
     page = await openPage(context, server.url, { query: '?backend=ndarray' });
   });
   after(async () => { await context?.close(); });
@@ -208,16 +219,6 @@ function readWav(file) {
   throw new Error(`${file}: no data chunk`);
 }
 
-function writePcmWav(path, rate, data) {
-  const head = Buffer.alloc(44);
-  head.write('RIFF', 0); head.writeUInt32LE(36 + data.length, 4); head.write('WAVE', 8);
-  head.write('fmt ', 12); head.writeUInt32LE(16, 16); head.writeUInt16LE(1, 20); head.writeUInt16LE(1, 22);
-  head.writeUInt32LE(rate, 24); head.writeUInt32LE(rate * 2, 28); head.writeUInt16LE(2, 32);
-  head.writeUInt16LE(16, 34); head.write('data', 36); head.writeUInt32LE(data.length, 40);
-  writeFileSync(path, Buffer.concat([head, data]));
-  return path;
-}
-
 describe('the live microphone when the music changes (generated signals of two classes)', { skip: noTrainer }, () => {
   const SWITCH_S = 8;
   let context;
@@ -308,10 +309,7 @@ describe('the live microphone on WebGPU (SwiftShader) when the device is lost', 
   let context;
   let page;
   before(async () => {
-    const helper = await launch({ webgpu: false });
-    const wav = await decodeToWav(helper, CLIP, join(files, 'mic-gpu.wav'));
-    await helper.close();
-    context = await launch({ webgpu: true, args: fakeMic(wav) });
+    context = await launch({ webgpu: true, args: fakeMic(await micClipWav()) });
     page = await openPage(context, server.url, { query: '?backend=webgpu' });
   });
   after(async () => { await context?.close(); });
