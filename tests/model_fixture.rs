@@ -7,7 +7,6 @@
 //! (`model_logits_fixture_is_current` fails until then, naming the command).
 // burn-ndarray is deprecated upstream but is the CPU fallback the page keeps selectable.
 #![allow(deprecated)]
-
 #![cfg(not(target_arch = "wasm32"))]
 
 #[path = "support/model_signals.rs"]
@@ -18,7 +17,10 @@ use genre::inference::Classifier;
 use serde_json::{Value, json};
 
 const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/web/model/model.genre");
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/model_logits.json");
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/model_logits.json"
+);
 const REGENERATE: &str = "cargo test --release --test model_fixture -- --ignored";
 
 #[allow(deprecated)] // ndarray: the reference CPU backend
@@ -30,7 +32,10 @@ fn reference_device() -> Device {
 fn native_logits(bytes: &[u8]) -> (Vec<String>, Vec<(&'static str, Vec<f32>)>) {
     let mut classifier = Classifier::from_bytes(bytes, &reference_device()).expect("model loads");
     let signals = model_signals::signals();
-    let features: Vec<_> = signals.iter().map(|(_, x)| classifier.segment_features(x, 0)).collect();
+    let features: Vec<_> = signals
+        .iter()
+        .map(|(_, x)| classifier.segment_features(x, 0))
+        .collect();
     let refs: Vec<_> = features.iter().collect();
     let logits = classifier.logits_sync(&refs);
     let k = classifier.labels().len();
@@ -45,7 +50,8 @@ fn native_logits(bytes: &[u8]) -> (Vec<String>, Vec<(&'static str, Vec<f32>)>) {
 #[test]
 #[ignore = "writes tests/fixtures/model_logits.json; run when web/model/model.genre changes"]
 fn write_model_logits_fixture() {
-    let bytes = std::fs::read(MODEL).expect("web/model/model.genre (train or install a model first)");
+    let bytes =
+        std::fs::read(MODEL).expect("web/model/model.genre (train or install a model first)");
     let (labels, rows) = native_logits(&bytes);
     let fixture = json!({
         "about": "Native (ndarray) logits of web/model/model.genre for the signals of tests/support/model_signals.rs; checked in the browser by tests/wasm_model.rs",
@@ -55,7 +61,11 @@ fn write_model_logits_fixture() {
         "labels": labels,
         "signals": rows.iter().map(|(name, l)| json!({ "name": name, "logits": l })).collect::<Vec<_>>(),
     });
-    std::fs::write(FIXTURE, serde_json::to_string_pretty(&fixture).unwrap() + "\n").unwrap();
+    std::fs::write(
+        FIXTURE,
+        serde_json::to_string_pretty(&fixture).unwrap() + "\n",
+    )
+    .unwrap();
     eprintln!("wrote {FIXTURE}");
 }
 
@@ -66,7 +76,8 @@ fn model_logits_fixture_is_current() {
         return;
     };
     let fixture: Value = serde_json::from_str(
-        &std::fs::read_to_string(FIXTURE).unwrap_or_else(|_| panic!("no {FIXTURE}: run `{REGENERATE}`")),
+        &std::fs::read_to_string(FIXTURE)
+            .unwrap_or_else(|_| panic!("no {FIXTURE}: run `{REGENERATE}`")),
     )
     .unwrap();
     assert_eq!(
@@ -81,7 +92,10 @@ fn model_logits_fixture_is_current() {
         assert_eq!(*name, want["name"].as_str().unwrap());
         let want: Vec<f32> = serde_json::from_value(want["logits"].clone()).unwrap();
         for (g, w) in got.iter().zip(&want) {
-            assert!((g - w).abs() <= 1e-5, "{name}: native logit {g} vs fixture {w}");
+            assert!(
+                (g - w).abs() <= 1e-5,
+                "{name}: native logit {g} vs fixture {w}"
+            );
         }
     }
 }
@@ -94,18 +108,36 @@ fn model_logits_fixture_is_current() {
 #[ignore = "writes an untrained model for page development"]
 fn write_untrained_dev_model() {
     use genre::features::FeatureParams;
-    use genre::inference::{BandStats, FORMAT_NAME, FORMAT_VERSION, Manifest, Normalisation, Scores, TrainedOn, encode_model_file};
+    use genre::inference::{
+        BandStats, FORMAT_NAME, FORMAT_VERSION, Manifest, Normalisation, Scores, TrainedOn,
+        encode_model_file,
+    };
     use genre::model::{Fusion, GenreCnn, HeadKind, ModelConfig};
     let Ok(out) = std::env::var("GENRE_DEV_MODEL_OUT") else {
         eprintln!("set GENRE_DEV_MODEL_OUT to the file to write");
         return;
     };
-    let labels: Vec<String> = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let labels: Vec<String> = [
+        "blues",
+        "classical",
+        "country",
+        "disco",
+        "hiphop",
+        "jazz",
+        "metal",
+        "pop",
+        "reggae",
+        "rock",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let config = ModelConfig::new(labels.len(), &HeadKind::ALL, Fusion::Concat);
-    let stats = |head, n: usize, mean: f32, std: f32| BandStats { head, mean: vec![mean; n], std: vec![std; n] };
+    let stats = |head, n: usize, mean: f32, std: f32| BandStats {
+        head,
+        mean: vec![mean; n],
+        std: vec![std; n],
+    };
     let manifest = Manifest {
         format: FORMAT_NAME.into(),
         format_version: FORMAT_VERSION,

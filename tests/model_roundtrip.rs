@@ -26,7 +26,11 @@ fn manifest(config: &ModelConfig) -> Manifest {
                 .heads
                 .iter()
                 .zip(&config.input_heights)
-                .map(|(&head, &h)| BandStats { head, mean: vec![0.1; h], std: vec![2.0; h] })
+                .map(|(&head, &h)| BandStats {
+                    head,
+                    mean: vec![0.1; h],
+                    std: vec![2.0; h],
+                })
                 .collect(),
         },
         trained_on: TrainedOn {
@@ -43,7 +47,9 @@ fn manifest(config: &ModelConfig) -> Manifest {
 }
 
 fn tone(freq: f32, n: usize) -> Vec<f32> {
-    (0..n).map(|i| 0.3 * (2.0 * std::f32::consts::PI * freq * i as f32 / 22_050.0).sin()).collect()
+    (0..n)
+        .map(|i| 0.3 * (2.0 * std::f32::consts::PI * freq * i as f32 / 22_050.0).sin())
+        .collect()
 }
 
 #[test]
@@ -54,7 +60,10 @@ fn reloaded_model_gives_identical_logits() {
         let model = GenreCnn::new(&config, &device);
         let m = manifest(&config);
         let mut fx = FeatureExtractor::new(FeatureParams::default());
-        let feats: Vec<_> = [220.0, 1000.0, 3000.0].iter().map(|&f| fx.compute(&tone(f, 66_150))).collect();
+        let feats: Vec<_> = [220.0, 1000.0, 3000.0]
+            .iter()
+            .map(|&f| fx.compute(&tone(f, 66_150)))
+            .collect();
         let refs: Vec<_> = feats.iter().collect();
         let before = genre::inference::build_input(&refs, &config, &m.normalisation, &device);
         let logits_before = model.valid().forward(before).into_data();
@@ -62,7 +71,11 @@ fn reloaded_model_gives_identical_logits() {
         let bytes = encode_model_file(&m, model).unwrap();
         let clf = Classifier::from_bytes(&bytes, &device).unwrap();
         let logits_after = clf.logits_sync(&refs);
-        assert_eq!(logits_before.as_slice::<f32>().unwrap(), &logits_after[..], "{fusion:?}");
+        assert_eq!(
+            logits_before.as_slice::<f32>().unwrap(),
+            &logits_after[..],
+            "{fusion:?}"
+        );
         assert_eq!(clf.labels(), &m.labels[..]);
     }
 }
@@ -74,8 +87,14 @@ fn broken_model_files_are_refused_with_reasons() {
     let m = manifest(&config);
     let bytes = encode_model_file(&m, GenreCnn::new(&config, &device)).unwrap();
 
-    assert!(matches!(decode_model_file(b"hello, not a model"), Err(LoadError::NotAModel(_))));
-    assert!(matches!(decode_model_file(&bytes[..20]), Err(LoadError::NotAModel(_))));
+    assert!(matches!(
+        decode_model_file(b"hello, not a model"),
+        Err(LoadError::NotAModel(_))
+    ));
+    assert!(matches!(
+        decode_model_file(&bytes[..20]),
+        Err(LoadError::NotAModel(_))
+    ));
     // weights cut short
     let cut = Classifier::from_bytes(&bytes[..bytes.len() - 100], &device);
     assert!(matches!(cut, Err(LoadError::Weights(_))), "{:?}", cut.err());
@@ -84,7 +103,11 @@ fn broken_model_files_are_refused_with_reasons() {
     wrong.labels.push("extra".into());
     let bad = encode_model_file(&wrong, GenreCnn::new(&config, &device)).unwrap();
     let err = decode_model_file(&bad).unwrap_err();
-    assert!(err.to_string().contains("4 labels but the model has 3 outputs"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("4 labels but the model has 3 outputs"),
+        "{err}"
+    );
     // weights of another architecture (narrower conv blocks: every weight has another shape)
     let mut other = ModelConfig::new(3, &[HeadKind::Mel], Fusion::Concat);
     other.channels = config.channels.iter().map(|c| c / 2).collect();
@@ -107,10 +130,21 @@ fn a_new_manifest_keeps_the_weights() {
     let bytes2 = replace_manifest(&bytes, &m2).unwrap();
     let (back, w2) = decode_model_file(&bytes2).unwrap();
     assert_eq!(back, m2);
-    assert_eq!(w2, decode_model_file(&bytes).unwrap().1, "weights byte for byte");
-    assert!(back.summary().contains("cross-validated balanced 50%"), "{}", back.summary());
+    assert_eq!(
+        w2,
+        decode_model_file(&bytes).unwrap().1,
+        "weights byte for byte"
+    );
+    assert!(
+        back.summary().contains("cross-validated balanced 50%"),
+        "{}",
+        back.summary()
+    );
     // a manifest that does not fit the weights' model is refused
     let mut bad = m.clone();
     bad.labels.pop();
-    assert!(matches!(replace_manifest(&bytes, &bad), Err(LoadError::Manifest(_))));
+    assert!(matches!(
+        replace_manifest(&bytes, &bad),
+        Err(LoadError::Manifest(_))
+    ));
 }

@@ -57,14 +57,25 @@ fn expected() -> Expected {
 
 /// Logits of every fixture signal on `device`, in one batch, read back asynchronously.
 async fn browser_logits(device: &Device) -> (Vec<String>, Vec<Vec<f32>>) {
-    let mut classifier = Classifier::from_bytes(MODEL, device).expect("the model loads in the browser");
+    let mut classifier =
+        Classifier::from_bytes(MODEL, device).expect("the model loads in the browser");
     let signals = model_signals::signals();
-    let features: Vec<_> = signals.iter().map(|(_, x)| classifier.segment_features(x, 0)).collect();
+    let features: Vec<_> = signals
+        .iter()
+        .map(|(_, x)| classifier.segment_features(x, 0))
+        .collect();
     let refs: Vec<_> = features.iter().collect();
-    let data = classifier.logits(&refs).into_data_async().await.expect("logits read back");
+    let data = classifier
+        .logits(&refs)
+        .into_data_async()
+        .await
+        .expect("logits read back");
     let flat = data.as_slice::<f32>().expect("f32 logits").to_vec();
     let k = classifier.labels().len();
-    (classifier.labels().to_vec(), flat.chunks(k).map(|r| r.to_vec()).collect())
+    (
+        classifier.labels().to_vec(),
+        flat.chunks(k).map(|r| r.to_vec()).collect(),
+    )
 }
 
 /// Compares with the native logits; returns the largest absolute and relative deviations.
@@ -78,9 +89,16 @@ fn compare(backend: &str, got: &[Vec<f32>], want: &Expected, abs_tol: Option<f32
             max_abs = max_abs.max(d);
             max_rel = max_rel.max(d / scale);
             if let Some(t) = abs_tol {
-                assert!(d <= t, "{backend}, {name}: logit {a} vs native {b} (|Δ| {d} > {t})");
+                assert!(
+                    d <= t,
+                    "{backend}, {name}: logit {a} vs native {b} (|Δ| {d} > {t})"
+                );
             }
-            assert!(d / scale <= REL_TOL, "{backend}, {name}: logit {a} vs native {b} (relative {} > {REL_TOL})", d / scale);
+            assert!(
+                d / scale <= REL_TOL,
+                "{backend}, {name}: logit {a} vs native {b} (relative {} > {REL_TOL})",
+                d / scale
+            );
         }
         assert_eq!(
             argmax(g),
@@ -91,7 +109,11 @@ fn compare(backend: &str, got: &[Vec<f32>], want: &Expected, abs_tol: Option<f32
         );
     }
     web_sys::console::log_1(
-        &format!("{backend}: max |Δ| {max_abs:.2e}, max relative {max_rel:.2e} over {} signals", got.len()).into(),
+        &format!(
+            "{backend}: max |Δ| {max_abs:.2e}, max relative {max_rel:.2e} over {} signals",
+            got.len()
+        )
+        .into(),
     );
     (max_abs, max_rel)
 }
@@ -110,10 +132,14 @@ fn a_damaged_model_is_refused_with_a_reason() {
     let mut bytes = MODEL.to_vec();
     bytes.truncate(bytes.len() / 2);
     #[allow(deprecated)]
-    let err = Classifier::from_bytes(&bytes, &Device::ndarray()).err().expect("a truncated model is refused");
+    let err = Classifier::from_bytes(&bytes, &Device::ndarray())
+        .err()
+        .expect("a truncated model is refused");
     assert!(!err.to_string().is_empty());
     #[allow(deprecated)]
-    let err = Classifier::from_bytes(b"not a model at all", &Device::ndarray()).err().expect("refused");
+    let err = Classifier::from_bytes(b"not a model at all", &Device::ndarray())
+        .err()
+        .expect("refused");
     assert!(err.to_string().contains("not a genre model"), "{err}");
 }
 
@@ -136,10 +162,9 @@ async fn flex_logits_equal_native() {
 #[wasm_bindgen_test]
 async fn webgpu_logits_equal_native() {
     let want = expected();
-    let device = Device::wgpu_options()
-        .init_async()
-        .await
-        .expect("a WebGPU device (headless Chromium needs --enable-unsafe-webgpu, see webdriver.json)");
+    let device = Device::wgpu_options().init_async().await.expect(
+        "a WebGPU device (headless Chromium needs --enable-unsafe-webgpu, see webdriver.json)",
+    );
     let (_, got) = browser_logits(&device).await;
     compare("webgpu", &got, &want, None);
 }

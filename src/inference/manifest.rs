@@ -125,7 +125,10 @@ impl Manifest {
             if stats.std.iter().any(|&s| !(s.is_finite() && s > 0.0))
                 || stats.mean.iter().any(|m| !m.is_finite())
             {
-                return Err(format!("normalisation of the {} head is not finite", head.name()));
+                return Err(format!(
+                    "normalisation of the {} head is not finite",
+                    head.name()
+                ));
             }
         }
         Ok(())
@@ -147,10 +150,18 @@ impl Manifest {
         );
         let sc = &self.scores;
         if let Some(f) = &sc.test_track_accuracy {
-            s += &format!("; test accuracy {:.0}% ± {:.0}", 100.0 * f.value, 50.0 * (f.high - f.low));
+            s += &format!(
+                "; test accuracy {:.0}% ± {:.0}",
+                100.0 * f.value,
+                50.0 * (f.high - f.low)
+            );
         }
         if let Some(f) = &sc.valid_track_accuracy {
-            s += &format!("; valid accuracy {:.0}% ± {:.0}", 100.0 * f.value, 50.0 * (f.high - f.low));
+            s += &format!(
+                "; valid accuracy {:.0}% ± {:.0}",
+                100.0 * f.value,
+                50.0 * (f.high - f.low)
+            );
         }
         if let Some(b) = sc.valid_balanced_accuracy {
             s += &format!(", balanced {:.0}%", 100.0 * b);

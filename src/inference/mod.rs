@@ -33,7 +33,10 @@ impl std::fmt::Display for LoadError {
         match self {
             LoadError::NotAModel(m) => write!(f, "not a genre model file: {m}"),
             LoadError::Manifest(m) => write!(f, "the model's manifest is not usable: {m}"),
-            LoadError::Weights(m) => write!(f, "the model's weights are damaged or do not match its manifest: {m}"),
+            LoadError::Weights(m) => write!(
+                f,
+                "the model's weights are damaged or do not match its manifest: {m}"
+            ),
         }
     }
 }
@@ -43,7 +46,10 @@ impl std::error::Error for LoadError {}
 /// Packs a manifest and a model into one file's bytes.
 pub fn encode_model_file(manifest: &Manifest, model: GenreCnn) -> Result<Vec<u8>, String> {
     let json = serde_json::to_vec_pretty(manifest).map_err(|e| e.to_string())?;
-    let weights = model.into_record().into_bytes().map_err(|e| e.to_string())?;
+    let weights = model
+        .into_record()
+        .into_bytes()
+        .map_err(|e| e.to_string())?;
     Ok(pack(&json, &weights))
 }
 
@@ -60,7 +66,9 @@ fn pack(json: &[u8], weights: &[u8]) -> Vec<u8> {
 /// Splits a model file into its checked manifest and its weight bytes.
 pub fn decode_model_file(bytes: &[u8]) -> Result<(Manifest, &[u8]), LoadError> {
     if bytes.len() < 12 || &bytes[..8] != MAGIC {
-        return Err(LoadError::NotAModel("it does not start with the model file header".into()));
+        return Err(LoadError::NotAModel(
+            "it does not start with the model file header".into(),
+        ));
     }
     let len = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize;
     let json = bytes
@@ -77,7 +85,8 @@ pub fn decode_model_file(bytes: &[u8]) -> Result<(Manifest, &[u8]), LoadError> {
 pub fn replace_manifest(bytes: &[u8], manifest: &Manifest) -> Result<Vec<u8>, LoadError> {
     let (_, weights) = decode_model_file(bytes)?;
     manifest.validate().map_err(LoadError::Manifest)?;
-    let json = serde_json::to_vec_pretty(manifest).map_err(|e| LoadError::Manifest(e.to_string()))?;
+    let json =
+        serde_json::to_vec_pretty(manifest).map_err(|e| LoadError::Manifest(e.to_string()))?;
     Ok(pack(&json, weights))
 }
 
@@ -110,19 +119,32 @@ pub fn build_input(
     device: &Device,
 ) -> ModelInput {
     let frames = config.frames;
-    let mut input = ModelInput { chroma: None, mel: None, mfcc: None };
+    let mut input = ModelInput {
+        chroma: None,
+        mel: None,
+        mfcc: None,
+    };
     for (&head, &bands) in config.heads.iter().zip(&config.input_heights) {
-        let stats = norm.for_head(head).expect("manifest validated: statistics for every head");
+        let stats = norm
+            .for_head(head)
+            .expect("manifest validated: statistics for every head");
         let mut data = Vec::with_capacity(batch.len() * bands * frames);
         for f in batch {
             assert_eq!(f.n_frames, frames, "a segment must have {frames} frames");
             let image = head_image(f, head);
             for b in 0..bands {
                 let (m, inv) = (stats.mean[b], 1.0 / stats.std[b]);
-                data.extend(image[b * frames..(b + 1) * frames].iter().map(|&x| (x - m) * inv));
+                data.extend(
+                    image[b * frames..(b + 1) * frames]
+                        .iter()
+                        .map(|&x| (x - m) * inv),
+                );
             }
         }
-        let t = Tensor::<4>::from_data(TensorData::new(data, [batch.len(), 1, bands, frames]), device);
+        let t = Tensor::<4>::from_data(
+            TensorData::new(data, [batch.len(), 1, bands, frames]),
+            device,
+        );
         match head {
             HeadKind::Chroma => input.chroma = Some(t),
             HeadKind::Mel => input.mel = Some(t),
@@ -159,7 +181,9 @@ pub fn mean_probabilities(segment_probs: &[f32], classes: usize) -> Vec<f32> {
 pub fn argmax(xs: &[f32]) -> usize {
     xs.iter()
         .enumerate()
-        .fold((0, f32::NEG_INFINITY), |best, (i, &x)| if x > best.1 { (i, x) } else { best })
+        .fold((0, f32::NEG_INFINITY), |best, (i, &x)| {
+            if x > best.1 { (i, x) } else { best }
+        })
         .0
 }
 
@@ -175,7 +199,12 @@ impl Classifier {
     pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<Self, LoadError> {
         let (manifest, model) = load_model(bytes, device)?;
         let extractor = FeatureExtractor::new(manifest.features.clone());
-        Ok(Self { manifest, model, device: device.clone(), extractor })
+        Ok(Self {
+            manifest,
+            model,
+            device: device.clone(),
+            extractor,
+        })
     }
 
     pub fn device(&self) -> &Device {
@@ -201,7 +230,12 @@ impl Classifier {
     /// Logits `[batch, labels]` of a batch of segments, still on the device: read them with
     /// `into_data` natively or `into_data_async` in the browser.
     pub fn logits(&self, batch: &[&Features]) -> Tensor<2> {
-        let input = build_input(batch, &self.manifest.model, &self.manifest.normalisation, &self.device);
+        let input = build_input(
+            batch,
+            &self.manifest.model,
+            &self.manifest.normalisation,
+            &self.device,
+        );
         self.model.forward(input)
     }
 

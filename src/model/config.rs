@@ -125,7 +125,10 @@ impl ModelConfig {
             return Err("channels must be a non-empty list of positive widths".into());
         }
         if self.n_classes < 2 {
-            return Err(format!("a classifier needs at least 2 labels, got {}", self.n_classes));
+            return Err(format!(
+                "a classifier needs at least 2 labels, got {}",
+                self.n_classes
+            ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(format!("dropout {} is not in [0, 1)", self.dropout));

@@ -40,8 +40,10 @@ impl ConvBlock {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.pool
-            .forward(self.activation.forward(self.norm.forward(self.conv.forward(x))))
+        self.pool.forward(
+            self.activation
+                .forward(self.norm.forward(self.conv.forward(x))),
+        )
     }
 }
 
@@ -148,9 +150,16 @@ impl GenreCnn {
         let n = embeddings.len();
         match self.config.fusion {
             Fusion::Concat => Tensor::cat(embeddings, 1),
-            Fusion::Sum => embeddings.into_iter().reduce(|a, b| a + b).expect("≥ 1 head"),
+            Fusion::Sum => embeddings
+                .into_iter()
+                .reduce(|a, b| a + b)
+                .expect("≥ 1 head"),
             Fusion::Average => {
-                embeddings.into_iter().reduce(|a, b| a + b).expect("≥ 1 head") / n as f32
+                embeddings
+                    .into_iter()
+                    .reduce(|a, b| a + b)
+                    .expect("≥ 1 head")
+                    / n as f32
             }
         }
     }

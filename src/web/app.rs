@@ -103,10 +103,14 @@ fn with<R>(f: impl FnOnce(&mut App) -> R) -> R {
 // Page state and messages
 
 fn set_state(state: &str) {
-    by_id::<Element>("app").set_attribute("data-state", state).ok();
+    by_id::<Element>("app")
+        .set_attribute("data-state", state)
+        .ok();
     let busy = state == "loading" || state == "working";
     by_id::<HtmlSelectElement>("backend").set_disabled(busy);
-    by_id::<Element>("app").set_attribute("aria-busy", if busy { "true" } else { "false" }).ok();
+    by_id::<Element>("app")
+        .set_attribute("aria-busy", if busy { "true" } else { "false" })
+        .ok();
 }
 
 fn status(text: &str) {
@@ -166,8 +170,10 @@ fn fail(file: Option<&str>, text: &str) {
 
 pub async fn run() {
     install_handlers();
-    let params = web_sys::UrlSearchParams::new_with_str(&dom::window().location().search().unwrap_or_default())
-        .ok();
+    let params = web_sys::UrlSearchParams::new_with_str(
+        &dom::window().location().search().unwrap_or_default(),
+    )
+    .ok();
     let choice = params
         .and_then(|p| p.get("backend"))
         .and_then(|s| Choice::parse(&s))
@@ -228,7 +234,11 @@ async fn shipped_model() -> Result<Model, String> {
     let bytes = fetch_with_progress(MODEL_URL).await?;
     let (manifest, _) = decode_model_file(&bytes)
         .map_err(|e| format!("The shipped model ({MODEL_URL}) cannot be used: {e}"))?;
-    Ok(Model { bytes: Rc::new(bytes), manifest, source: Source::Shipped })
+    Ok(Model {
+        bytes: Rc::new(bytes),
+        manifest,
+        source: Source::Shipped,
+    })
 }
 
 async fn fetch_with_progress(url: &str) -> Result<Vec<u8>, String> {
@@ -239,7 +249,11 @@ async fn fetch_with_progress(url: &str) -> Result<Vec<u8>, String> {
         .dyn_into()
         .map_err(|_| fail("no response".into()))?;
     if !resp.ok() {
-        return Err(fail(format!("HTTP {} {}", resp.status(), resp.status_text())));
+        return Err(fail(format!(
+            "HTTP {} {}",
+            resp.status(),
+            resp.status_text()
+        )));
     }
     let total: f64 = resp
         .headers()
@@ -249,13 +263,18 @@ async fn fetch_with_progress(url: &str) -> Result<Vec<u8>, String> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0.0);
     let Some(body) = resp.body() else {
-        let buf = JsFuture::from(resp.array_buffer().map_err(|e| fail(dom::js_error_text(&e)))?)
-            .await
-            .map_err(|e| fail(dom::js_error_text(&e)))?;
+        let buf = JsFuture::from(
+            resp.array_buffer()
+                .map_err(|e| fail(dom::js_error_text(&e)))?,
+        )
+        .await
+        .map_err(|e| fail(dom::js_error_text(&e)))?;
         return Ok(js_sys::Uint8Array::new(&buf).to_vec());
     };
-    let reader: web_sys::ReadableStreamDefaultReader =
-        body.get_reader().dyn_into().map_err(|_| fail("unreadable body".into()))?;
+    let reader: web_sys::ReadableStreamDefaultReader = body
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| fail("unreadable body".into()))?;
     let mut bytes = Vec::with_capacity(total as usize);
     loop {
         let chunk = JsFuture::from(reader.read())
@@ -271,7 +290,11 @@ async fn fetch_with_progress(url: &str) -> Result<Vec<u8>, String> {
         let mb = bytes.len() as f64 / 1e6;
         if total > 0.0 {
             progress(Some((bytes.len() as f64, total)));
-            status(&format!("Loading the model… {:.0}% ({mb:.1} of {:.1} MB)", 100.0 * bytes.len() as f64 / total, total / 1e6));
+            status(&format!(
+                "Loading the model… {:.0}% ({mb:.1} of {:.1} MB)",
+                100.0 * bytes.len() as f64 / total,
+                total / 1e6
+            ));
         } else {
             status(&format!("Loading the model… {mb:.1} MB"));
         }
@@ -283,7 +306,10 @@ async fn fetch_with_progress(url: &str) -> Result<Vec<u8>, String> {
 fn show_model(model: &Model) {
     let m = &model.manifest;
     set_text("model-line", &format!("Model: {}", m.summary()));
-    set_text("model-labels", &format!("{} labels: {}", m.labels.len(), m.labels.join(", ")));
+    set_text(
+        "model-labels",
+        &format!("{} labels: {}", m.labels.len(), m.labels.join(", ")),
+    );
     set_hidden("model-warning", m.trained_on.real_music);
     match &model.source {
         Source::Shipped => {
@@ -291,14 +317,22 @@ fn show_model(model: &Model) {
             set_hidden("model-remove", true);
         }
         Source::User(name) => {
-            set_text("model-source", &format!("your model “{name}” (kept in this browser)"));
+            set_text(
+                "model-source",
+                &format!("your model “{name}” (kept in this browser)"),
+            );
             set_hidden("model-remove", false);
         }
     }
-    by_id::<Element>("app").set_attribute("data-model", match model.source {
-        Source::Shipped => "shipped",
-        Source::User(_) => "user",
-    }).ok();
+    by_id::<Element>("app")
+        .set_attribute(
+            "data-model",
+            match model.source {
+                Source::Shipped => "shipped",
+                Source::User(_) => "user",
+            },
+        )
+        .ok();
     render::legend(&m.labels);
 }
 
@@ -330,7 +364,10 @@ async fn start_backend(choice: Choice) -> Result<(), String> {
         Choice::Auto => {
             let probe = backend::probe_adapter().await;
             if backend::gpu_lost() {
-                notice = Some(format!("WebGPU was lost earlier ({}): running on the CPU.", backend::gpu_lost_reason()));
+                notice = Some(format!(
+                    "WebGPU was lost earlier ({}): running on the CPU.",
+                    backend::gpu_lost_reason()
+                ));
                 DEFAULT_CPU
             } else if probe.available && !probe.software {
                 detail = probe.description.clone();
@@ -402,7 +439,10 @@ async fn start_gpu(bytes: &[u8]) -> Result<Classifier, String> {
         .into_data_async()
         .await
         .map_err(|e| format!("WebGPU failed its first run ({e:?})"))?;
-    let ok = data.as_slice::<f32>().map(|v| v.iter().all(|x| x.is_finite())).unwrap_or(false);
+    let ok = data
+        .as_slice::<f32>()
+        .map(|v| v.iter().all(|x| x.is_finite()))
+        .unwrap_or(false);
     if !ok || backend::gpu_lost() {
         return Err("WebGPU gave no usable numbers on its first run".into());
     }
@@ -429,7 +469,11 @@ fn fall_back_to_cpu() -> Result<(), String> {
 // ---------------------------------------------------------------------------------------------
 // Event handlers
 
-fn listen<E: JsCast + wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web_sys::EventTarget, event: &str, f: impl FnMut(E) + 'static) {
+fn listen<E: JsCast + wasm_bindgen::convert::FromWasmAbi + 'static>(
+    target: &web_sys::EventTarget,
+    event: &str,
+    f: impl FnMut(E) + 'static,
+) {
     let closure = Closure::<dyn FnMut(E)>::new(f);
     target
         .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
@@ -451,16 +495,27 @@ fn install_handlers() {
     });
     listen::<DragEvent>(&body, "dragleave", |e| {
         if e.related_target().is_none() {
-            by_id::<Element>("app").class_list().remove_1("dragging").ok();
+            by_id::<Element>("app")
+                .class_list()
+                .remove_1("dragging")
+                .ok();
         }
     });
     listen::<DragEvent>(&body, "drop", |e| {
         e.prevent_default();
-        by_id::<Element>("app").class_list().remove_1("dragging").ok();
-        let file = e.data_transfer().and_then(|dt| dt.files()).and_then(|f| f.get(0));
+        by_id::<Element>("app")
+            .class_list()
+            .remove_1("dragging")
+            .ok();
+        let file = e
+            .data_transfer()
+            .and_then(|dt| dt.files())
+            .and_then(|f| f.get(0));
         match file {
             Some(f) => on_file(f),
-            None => show_error("Nothing to read in what was dropped: drop an audio file (or a .genre model file)."),
+            None => show_error(
+                "Nothing to read in what was dropped: drop an audio file (or a .genre model file).",
+            ),
         }
     });
 
@@ -516,7 +571,10 @@ fn on_time(player: &HtmlAudioElement) {
         let song = a.song.as_ref()?;
         let r = song.result.as_ref()?;
         let duration = song.samples.len() as f64 / SAMPLE_RATE as f64;
-        let current = r.segments.iter().position(|s| t >= s.start_s && t < s.end_s);
+        let current = r
+            .segments
+            .iter()
+            .position(|s| t >= s.start_s && t < s.end_s);
         Some((duration, current, r.selected))
     });
     if let Some((duration, current, selected)) = info {
@@ -589,9 +647,13 @@ fn on_backend_change(choice: Choice) {
 // A song
 
 async fn read_file(file: &File) -> Result<js_sys::ArrayBuffer, String> {
-    let buf = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|e| format!("“{}” could not be read: {}", file.name(), dom::js_error_text(&e)))?;
+    let buf = JsFuture::from(file.array_buffer()).await.map_err(|e| {
+        format!(
+            "“{}” could not be read: {}",
+            file.name(),
+            dom::js_error_text(&e)
+        )
+    })?;
     Ok(buf.unchecked_into())
 }
 
@@ -611,8 +673,12 @@ async fn header_duration(url: &str) -> Option<f64> {
         let on_error = Closure::once_into_js(move |_e: Event| {
             let _ = r2.call1(&JsValue::NULL, &JsValue::from_f64(f64::NAN));
         });
-        media2.add_event_listener_with_callback("loadedmetadata", on_meta.unchecked_ref()).ok();
-        media2.add_event_listener_with_callback("error", on_error.unchecked_ref()).ok();
+        media2
+            .add_event_listener_with_callback("loadedmetadata", on_meta.unchecked_ref())
+            .ok();
+        media2
+            .add_event_listener_with_callback("error", on_error.unchecked_ref())
+            .ok();
         let r3 = resolve.clone();
         let timeout = Closure::once_into_js(move || {
             let _ = r3.call1(&JsValue::NULL, &JsValue::from_f64(f64::NAN));
@@ -638,10 +704,13 @@ async fn classify_file(file: File) {
     let t0 = now_ms();
 
     if file.size() > MAX_FILE_BYTES {
-        fail(Some(&name), &format!(
-            "“{name}” is {:.1} GB: this page reads files up to 1 GB.",
-            file.size() / 1e9
-        ));
+        fail(
+            Some(&name),
+            &format!(
+                "“{name}” is {:.1} GB: this page reads files up to 1 GB.",
+                file.size() / 1e9
+            ),
+        );
         return;
     }
     // A file that is a model goes to the model path whatever its name.
@@ -649,10 +718,18 @@ async fn classify_file(file: File) {
         Ok(b) => b,
         Err(e) => return fail(Some(&name), &e),
     };
-    let head = js_sys::Uint8Array::new_with_byte_offset_and_length(&buf, 0, buf.byte_length().min(8)).to_vec();
+    let head =
+        js_sys::Uint8Array::new_with_byte_offset_and_length(&buf, 0, buf.byte_length().min(8))
+            .to_vec();
     if head.as_slice() == MAGIC.as_slice() {
         let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-        set_state(if with(|a| a.song.as_ref().is_some_and(|s| s.result.is_some())) { "done" } else { "ready" });
+        set_state(
+            if with(|a| a.song.as_ref().is_some_and(|s| s.result.is_some())) {
+                "done"
+            } else {
+                "ready"
+            },
+        );
         progress(None);
         use_model_bytes(name, bytes).await;
         return;
@@ -668,11 +745,14 @@ async fn classify_file(file: File) {
         if let Some(u) = url {
             web_sys::Url::revoke_object_url(&u).ok();
         }
-        fail(Some(&name), &format!(
-            "“{name}” is {} long: this page classifies songs up to {} minutes. Cut it shorter and try again.",
-            render::fmt_time(d),
-            MAX_DURATION_S / 60.0
-        ));
+        fail(
+            Some(&name),
+            &format!(
+                "“{name}” is {} long: this page classifies songs up to {} minutes. Cut it shorter and try again.",
+                render::fmt_time(d),
+                MAX_DURATION_S / 60.0
+            ),
+        );
         return;
     }
 
@@ -684,9 +764,12 @@ async fn classify_file(file: File) {
             if let Some(u) = url {
                 web_sys::Url::revoke_object_url(&u).ok();
             }
-            fail(Some(&name), &format!(
-                "“{name}” could not be read as audio: the browser cannot decode it. It may not be an audio file, or it may be damaged or truncated. ({e})"
-            ));
+            fail(
+                Some(&name),
+                &format!(
+                    "“{name}” could not be read as audio: the browser cannot decode it. It may not be an audio file, or it may be damaged or truncated. ({e})"
+                ),
+            );
             return;
         }
     };
@@ -733,9 +816,11 @@ async fn classify_file(file: File) {
 
 /// Classifies the current song on the current backend and shows the result.
 async fn classify_song() {
-    let Some((name, samples, channels, decode_ms)) =
-        with(|a| a.song.as_ref().map(|s| (s.name.clone(), s.samples.clone(), s.channels, s.decode_ms)))
-    else {
+    let Some((name, samples, channels, decode_ms)) = with(|a| {
+        a.song
+            .as_ref()
+            .map(|s| (s.name.clone(), s.samples.clone(), s.channels, s.decode_ms))
+    }) else {
         return;
     };
     set_state("working");
@@ -743,9 +828,17 @@ async fn classify_song() {
     let Some((starts, seg_len, labels, real_music)) = with(|a| {
         let c = a.classifier.as_ref()?;
         let seg_len = c.manifest.features.segment_samples;
-        Some((c.segment_starts(samples.len(), seg_len), seg_len, c.labels().to_vec(), c.manifest.trained_on.real_music))
+        Some((
+            c.segment_starts(samples.len(), seg_len),
+            seg_len,
+            c.labels().to_vec(),
+            c.manifest.trained_on.real_music,
+        ))
     }) else {
-        fail(Some(&name), "No backend is running: pick one in the switch.");
+        fail(
+            Some(&name),
+            "No backend is running: pick one in the switch.",
+        );
         return;
     };
     let n_classes = labels.len();
@@ -759,7 +852,10 @@ async fn classify_song() {
         ));
     }
 
-    let mut timings = Timings { decode_ms, ..Default::default() };
+    let mut timings = Timings {
+        decode_ms,
+        ..Default::default()
+    };
     let mut probs_all: Vec<f32> = Vec::with_capacity(total * n_classes);
     let mut silent: Vec<bool> = Vec::with_capacity(total);
     progress(Some((0.0, total as f64)));
@@ -778,7 +874,11 @@ async fn classify_song() {
         let mut t = now_ms();
         let mut features = Vec::with_capacity(batch.len());
         for &s in batch {
-            let Some(f) = with(|a| a.classifier.as_mut().map(|c| c.segment_features(&samples, s))) else {
+            let Some(f) = with(|a| {
+                a.classifier
+                    .as_mut()
+                    .map(|c| c.segment_features(&samples, s))
+            }) else {
                 return fail(Some(&name), "The backend stopped while classifying.");
             };
             features.push(f);
@@ -800,7 +900,13 @@ async fn classify_song() {
         };
         let data = logits.into_data_async().await;
         let values = match data.as_ref().ok().and_then(|d| d.as_slice::<f32>().ok()) {
-            Some(v) if v.len() == batch.len() * n_classes && v.iter().all(|x| x.is_finite()) && !(running == Some(Kind::WebGpu) && backend::gpu_lost()) => v.to_vec(),
+            Some(v)
+                if v.len() == batch.len() * n_classes
+                    && v.iter().all(|x| x.is_finite())
+                    && !(running == Some(Kind::WebGpu) && backend::gpu_lost()) =>
+            {
+                v.to_vec()
+            }
             _ if running == Some(Kind::WebGpu) => {
                 // The GPU failed under us: redo this batch on the CPU.
                 let why = match data.err() {
@@ -817,14 +923,19 @@ async fn classify_song() {
                 continue;
             }
             _ => {
-                return fail(Some(&name), &format!("The model failed on this song: {:?}", data.err()));
+                return fail(
+                    Some(&name),
+                    &format!("The model failed on this song: {:?}", data.err()),
+                );
             }
         };
         timings.inference_ms += now_ms() - t;
         probs_all.extend(softmax_rows(&values, n_classes));
         batch_start += batch.len();
         progress(Some((batch_start as f64, total as f64)));
-        status(&format!("Classifying “{name}”: {batch_start} of {total} segments…"));
+        status(&format!(
+            "Classifying “{name}”: {batch_start} of {total} segments…"
+        ));
         dom::yield_now().await;
     }
     timings.total_ms = decode_ms + now_ms() - t_start;
@@ -919,11 +1030,15 @@ async fn classify_song() {
 fn show_result(t: &Timings) {
     with(|a| {
         let Some(song) = a.song.as_ref() else { return };
-        let Some(r) = song.result.as_ref() else { return };
+        let Some(r) = song.result.as_ref() else {
+            return;
+        };
         let duration_s = song.samples.len() as f64 / SAMPLE_RATE as f64;
         set_text("top-label", &r.labels[r.top]);
         set_text("top-prob", &render::percent(r.probabilities[r.top]));
-        by_id::<Element>("top-label").set_attribute("data-label", &r.labels[r.top]).ok();
+        by_id::<Element>("top-label")
+            .set_attribute("data-label", &r.labels[r.top])
+            .ok();
         render::bars(&r.labels, &r.probabilities);
         render::legend(&r.labels);
         render::timeline(&r.labels, &r.segments, duration_s, r.selected);
@@ -933,7 +1048,8 @@ fn show_result(t: &Timings) {
         for w in &r.warnings {
             list.append_child(&dom::el("li", "", Some(w))).ok();
         }
-        list.unchecked_ref::<HtmlElement>().set_hidden(r.warnings.is_empty());
+        list.unchecked_ref::<HtmlElement>()
+            .set_hidden(r.warnings.is_empty());
         set_text(
             "timing",
             &format!(
@@ -964,16 +1080,27 @@ fn select_segment(i: usize, seek: bool) {
         let n = r.segments.len();
         let samples = song.samples.clone();
         let start = (seg.start_s * SAMPLE_RATE as f64).round() as usize;
-        let features = a.classifier.as_mut().map(|c| c.segment_features(&samples, start));
+        let features = a
+            .classifier
+            .as_mut()
+            .map(|c| c.segment_features(&samples, start));
         Some((seg, labels, n, features))
     });
-    let Some((seg, labels, n, features)) = picked else { return };
+    let Some((seg, labels, n, features)) = picked else {
+        return;
+    };
     render::select_in_timeline(i);
     let mut order: Vec<usize> = (0..labels.len()).collect();
     order.sort_by(|&a, &b| seg.probabilities[b].total_cmp(&seg.probabilities[a]));
     let runner_up = order
         .get(1)
-        .map(|&k| format!(", then {} {}", labels[k], render::percent(seg.probabilities[k])))
+        .map(|&k| {
+            format!(
+                ", then {} {}",
+                labels[k],
+                render::percent(seg.probabilities[k])
+            )
+        })
         .unwrap_or_default();
     set_text(
         "segment-info",
@@ -993,7 +1120,12 @@ fn select_segment(i: usize, seek: bool) {
     if seek {
         let player: HtmlAudioElement = by_id("player");
         player.set_current_time(seg.start_s);
-        let duration = with(|a| a.song.as_ref().map(|s| s.samples.len() as f64 / SAMPLE_RATE as f64)).unwrap_or(1.0);
+        let duration = with(|a| {
+            a.song
+                .as_ref()
+                .map(|s| s.samples.len() as f64 / SAMPLE_RATE as f64)
+        })
+        .unwrap_or(1.0);
         render::cursor(seg.start_s / duration.max(1e-9));
     }
 }
@@ -1016,7 +1148,9 @@ fn on_model_file(file: File) {
 /// the page keeps the model it had.
 async fn use_model_bytes(name: String, bytes: Vec<u8>) {
     let refuse = |why: String| {
-        show_error(&format!("“{name}” is not a usable model: {why}. The page keeps its current model."));
+        show_error(&format!(
+            "“{name}” is not a usable model: {why}. The page keeps its current model."
+        ));
     };
     let manifest = match decode_model_file(&bytes) {
         Ok((m, _)) => m,
@@ -1036,15 +1170,23 @@ async fn use_model_bytes(name: String, bytes: Vec<u8>) {
         Err(e) => return refuse(e.to_string()),
     };
     let saved = store::save(&name, &bytes).await;
-    let model = Model { bytes: Rc::new(bytes), manifest, source: Source::User(name.clone()) };
+    let model = Model {
+        bytes: Rc::new(bytes),
+        manifest,
+        source: Source::User(name.clone()),
+    };
     show_model(&model);
     with(|a| {
         a.model = Some(model);
         a.classifier = Some(classifier);
     });
     match saved {
-        Ok(()) => show_info(&format!("Now using your model “{name}”; it is kept in this browser until you remove it.")),
-        Err(e) => show_info(&format!("Now using your model “{name}”, but it could not be kept for the next visit ({e}).")),
+        Ok(()) => show_info(&format!(
+            "Now using your model “{name}”; it is kept in this browser until you remove it."
+        )),
+        Err(e) => show_info(&format!(
+            "Now using your model “{name}”, but it could not be kept for the next visit ({e})."
+        )),
     }
     after_model_change().await;
 }
@@ -1053,7 +1195,9 @@ fn on_remove_model() {
     exclusive(async move {
         set_state("loading");
         if let Err(e) = store::remove().await {
-            show_error(&format!("Your model could not be removed from this browser: {e}"));
+            show_error(&format!(
+                "Your model could not be removed from this browser: {e}"
+            ));
         }
         let model = match shipped_model().await {
             Ok(m) => m,
@@ -1111,17 +1255,28 @@ pub(super) fn with_classifier<R>(f: impl FnOnce(&mut Classifier) -> R) -> Option
 
 /// The loaded model's labels (from its manifest).
 pub(super) fn labels() -> Vec<String> {
-    with(|a| a.classifier.as_ref().map(|c| c.labels().to_vec()).unwrap_or_default())
+    with(|a| {
+        a.classifier
+            .as_ref()
+            .map(|c| c.labels().to_vec())
+            .unwrap_or_default()
+    })
 }
 
 /// Samples of one classified window (3 s at 22 050 Hz for the shipped model).
 pub(super) fn segment_samples() -> usize {
-    with(|a| a.classifier.as_ref().map(|c| c.manifest.features.segment_samples))
-        .unwrap_or(3 * SAMPLE_RATE as usize)
+    with(|a| {
+        a.classifier
+            .as_ref()
+            .map(|c| c.manifest.features.segment_samples)
+    })
+    .unwrap_or(3 * SAMPLE_RATE as usize)
 }
 
 pub(super) fn backend_label() -> &'static str {
-    with(|a| a.running).map(|k| k.label()).unwrap_or("no backend")
+    with(|a| a.running)
+        .map(|k| k.label())
+        .unwrap_or("no backend")
 }
 
 pub(super) fn backend_name() -> &'static str {

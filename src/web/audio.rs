@@ -32,7 +32,12 @@ pub async fn decode(bytes: ArrayBuffer) -> Result<Decoded, String> {
         1,
         SAMPLE_RATE as f32,
     )
-    .map_err(|e| format!("this browser cannot decode audio at 22 050 Hz ({})", dom::js_error_text(&e)))?;
+    .map_err(|e| {
+        format!(
+            "this browser cannot decode audio at 22 050 Hz ({})",
+            dom::js_error_text(&e)
+        )
+    })?;
     let promise = ctx
         .decode_audio_data(&bytes)
         .map_err(|e| dom::js_error_text(&e))?;

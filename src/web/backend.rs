@@ -112,32 +112,53 @@ pub async fn probe_adapter() -> AdapterProbe {
     let navigator = dom::window().navigator();
     let gpu = dom::get(&navigator, "gpu");
     if gpu.is_undefined() || gpu.is_null() {
-        return AdapterProbe { reason: "this browser has no WebGPU".into(), ..Default::default() };
+        return AdapterProbe {
+            reason: "this browser has no WebGPU".into(),
+            ..Default::default()
+        };
     }
     let request = dom::get(&gpu, "requestAdapter");
     let Ok(request) = request.dyn_into_function() else {
-        return AdapterProbe { reason: "this browser has no WebGPU".into(), ..Default::default() };
+        return AdapterProbe {
+            reason: "this browser has no WebGPU".into(),
+            ..Default::default()
+        };
     };
     let promise = match request.call0(&gpu) {
         Ok(p) => js_sys::Promise::from(p),
         Err(e) => {
-            return AdapterProbe { reason: dom::js_error_text(&e), ..Default::default() };
+            return AdapterProbe {
+                reason: dom::js_error_text(&e),
+                ..Default::default()
+            };
         }
     };
     let adapter = match JsFuture::from(promise).await {
         Ok(a) if !a.is_null() && !a.is_undefined() => a,
         Ok(_) => {
-            return AdapterProbe { reason: "no WebGPU adapter is available".into(), ..Default::default() };
+            return AdapterProbe {
+                reason: "no WebGPU adapter is available".into(),
+                ..Default::default()
+            };
         }
-        Err(e) => return AdapterProbe { reason: dom::js_error_text(&e), ..Default::default() },
+        Err(e) => {
+            return AdapterProbe {
+                reason: dom::js_error_text(&e),
+                ..Default::default()
+            };
+        }
     };
     let info = dom::get(&adapter, "info");
     let text = |v: JsValue| v.as_string().unwrap_or_default();
     let vendor = text(dom::get(&info, "vendor"));
     let architecture = text(dom::get(&info, "architecture"));
     let description = text(dom::get(&info, "description"));
-    let fallback = dom::get(&info, "isFallbackAdapter").as_bool().unwrap_or(false)
-        || dom::get(&adapter, "isFallbackAdapter").as_bool().unwrap_or(false);
+    let fallback = dom::get(&info, "isFallbackAdapter")
+        .as_bool()
+        .unwrap_or(false)
+        || dom::get(&adapter, "isFallbackAdapter")
+            .as_bool()
+            .unwrap_or(false);
     let software = fallback
         || [&vendor, &architecture, &description]
             .iter()
@@ -149,7 +170,11 @@ pub async fn probe_adapter() -> AdapterProbe {
     AdapterProbe {
         available: true,
         software,
-        description: if parts.is_empty() { "unnamed adapter".into() } else { parts.join(" ") },
+        description: if parts.is_empty() {
+            "unnamed adapter".into()
+        } else {
+            parts.join(" ")
+        },
         reason: String::new(),
     }
 }
@@ -205,7 +230,14 @@ pub async fn gpu_device() -> Result<Device, String> {
     let result = match Device::wgpu_options().init_with_setup_async().await {
         Ok((device, setup)) => {
             setup.device.set_device_lost_callback(|reason, message| {
-                mark_lost(format!("{reason:?}{}", if message.is_empty() { String::new() } else { format!(": {message}") }));
+                mark_lost(format!(
+                    "{reason:?}{}",
+                    if message.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {message}")
+                    }
+                ));
             });
             Ok((device, setup.device.clone()))
         }

@@ -1,7 +1,7 @@
 //! Small DOM helpers.
 
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Element, HtmlElement, Window};
 
@@ -33,7 +33,10 @@ pub fn set_hidden(id: &str, hidden: bool) {
 
 /// A new element with a class (and text).
 pub fn el(tag: &str, class: &str, text: Option<&str>) -> HtmlElement {
-    let e: HtmlElement = document().create_element(tag).expect("create_element").unchecked_into();
+    let e: HtmlElement = document()
+        .create_element(tag)
+        .expect("create_element")
+        .unchecked_into();
     if !class.is_empty() {
         e.set_class_name(class);
     }
@@ -71,7 +74,11 @@ pub fn js_error_text(e: &JsValue) -> String {
     if let Some(err) = e.dyn_ref::<js_sys::Error>() {
         let name: String = err.name().into();
         let msg: String = err.message().into();
-        return if msg.is_empty() { name } else { format!("{name}: {msg}") };
+        return if msg.is_empty() {
+            name
+        } else {
+            format!("{name}: {msg}")
+        };
     }
     if let Some(s) = e.as_string() {
         return s;

@@ -22,7 +22,11 @@ pub struct SegmentResult {
 
 pub fn percent(p: f32) -> String {
     let v = 100.0 * p;
-    if v >= 9.95 || v == 0.0 { format!("{v:.0}%") } else { format!("{v:.1}%") }
+    if v >= 9.95 || v == 0.0 {
+        format!("{v:.0}%")
+    } else {
+        format!("{v:.1}%")
+    }
 }
 
 /// Bars for every label of the model, most probable first.
@@ -32,14 +36,22 @@ pub fn bars(labels: &[String], probs: &[f32]) {
     let mut order: Vec<usize> = (0..labels.len()).collect();
     order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
     for (rank, &i) in order.iter().enumerate() {
-        let row = el("div", if rank == 0 { "bar-row top" } else { "bar-row" }, None);
+        let row = el(
+            "div",
+            if rank == 0 { "bar-row top" } else { "bar-row" },
+            None,
+        );
         row.set_attribute("data-label", &labels[i]).ok();
         let name = el("span", "bar-name", Some(&labels[i]));
         let track = el("span", "bar-track", None);
         let fill = el("span", "bar-fill", None);
         let style = fill.style();
-        style.set_property("width", &format!("{:.2}%", 100.0 * probs[i])).ok();
-        style.set_property("background", &label_colour(i, labels.len())).ok();
+        style
+            .set_property("width", &format!("{:.2}%", 100.0 * probs[i]))
+            .ok();
+        style
+            .set_property("background", &label_colour(i, labels.len()))
+            .ok();
         track.append_child(&fill).ok();
         let value = el("span", "bar-value", Some(&percent(probs[i])));
         row.append_child(&name).ok();
@@ -56,7 +68,10 @@ pub fn legend(labels: &[String]) {
     for (i, label) in labels.iter().enumerate() {
         let item = el("span", "legend-item", None);
         let swatch = el("span", "swatch", None);
-        swatch.style().set_property("background", &label_colour(i, labels.len())).ok();
+        swatch
+            .style()
+            .set_property("background", &label_colour(i, labels.len()))
+            .ok();
         item.append_child(&swatch).ok();
         item.append_child(&el("span", "", Some(label)).into()).ok();
         container.append_child(&item).ok();
@@ -68,7 +83,12 @@ pub fn legend(labels: &[String]) {
 pub fn timeline(labels: &[String], segments: &[SegmentResult], duration_s: f64, selected: usize) {
     let track: Element = by_id("timeline-segments");
     dom::clear(&track);
-    let span = duration_s.max(segments.last().map(|s| s.end_s.min(duration_s.max(0.001))).unwrap_or(0.0));
+    let span = duration_s.max(
+        segments
+            .last()
+            .map(|s| s.end_s.min(duration_s.max(0.001)))
+            .unwrap_or(0.0),
+    );
     for (i, seg) in segments.iter().enumerate() {
         let class = match (i == selected, seg.silent) {
             (true, true) => "segment selected silent",
@@ -95,7 +115,9 @@ pub fn timeline(labels: &[String], segments: &[SegmentResult], duration_s: f64, 
         let style = b.style();
         style.set_property("left", &format!("{left:.4}%")).ok();
         style.set_property("width", &format!("{width:.4}%")).ok();
-        style.set_property("background", &label_colour(seg.top, labels.len())).ok();
+        style
+            .set_property("background", &label_colour(seg.top, labels.len()))
+            .ok();
         track.append_child(&b).ok();
     }
     dom::set_text("timeline-start", "0:00");
@@ -120,8 +142,14 @@ pub fn select_in_timeline(i: usize) {
 /// Moves the play cursor to `fraction` (0..1) of the timeline.
 pub fn cursor(fraction: f64) {
     let c: HtmlElement = by_id("timeline-cursor");
-    let f = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
-    c.style().set_property("left", &format!("{:.3}%", 100.0 * f)).ok();
+    let f = if fraction.is_finite() {
+        fraction.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    c.style()
+        .set_property("left", &format!("{:.3}%", 100.0 * f))
+        .ok();
 }
 
 pub fn fmt_time(s: f64) -> String {
@@ -144,7 +172,9 @@ pub fn features(f: &Features) {
     image("canvas-chroma", &f.chroma, frames, &lut, |_, v| v);
     // mel dB: the top 80 dB of the segment
     let max = f.mel_db.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    image("canvas-mel", &f.mel_db, frames, &lut, |_, v| (v - (max - 80.0)) / 80.0);
+    image("canvas-mel", &f.mel_db, frames, &lut, |_, v| {
+        (v - (max - 80.0)) / 80.0
+    });
     // MFCC: each coefficient standardised over the segment (c0, the loudness, would drown the rest)
     let bands = f.mfcc.len() / frames.max(1);
     let stats: Vec<(f32, f32)> = (0..bands)
@@ -163,7 +193,13 @@ pub fn features(f: &Features) {
 
 /// Paints a row-major `[bands × frames]` image, band 0 at the bottom, `to_unit(band, value)`
 /// mapping a value to 0..1.
-fn image(id: &str, data: &[f32], frames: usize, lut: &[[u8; 3]], to_unit: impl Fn(usize, f32) -> f32) {
+fn image(
+    id: &str,
+    data: &[f32],
+    frames: usize,
+    lut: &[[u8; 3]],
+    to_unit: impl Fn(usize, f32) -> f32,
+) {
     if frames == 0 {
         return;
     }
@@ -184,13 +220,19 @@ fn image(id: &str, data: &[f32], frames: usize, lut: &[[u8; 3]], to_unit: impl F
         let y = bands - 1 - b;
         for t in 0..frames {
             let u = to_unit(b, data[b * frames + t]);
-            let u = if u.is_finite() { u.clamp(0.0, 1.0) } else { 0.0 };
+            let u = if u.is_finite() {
+                u.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
             let c = lut[(u * 255.0).round() as usize];
             let o = (y * frames + t) * 4;
             rgba[o..o + 3].copy_from_slice(&c);
         }
     }
-    if let Ok(img) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), frames as u32, bands as u32) {
+    if let Ok(img) =
+        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), frames as u32, bands as u32)
+    {
         ctx.put_image_data(&img, 0.0, 0.0).ok();
     }
 }

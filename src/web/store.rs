@@ -42,7 +42,9 @@ async fn request_done(req: &IdbRequest) -> Result<JsValue, String> {
         req.set_onsuccess(Some(on_success.unchecked_ref()));
         req.set_onerror(Some(on_error.unchecked_ref()));
     });
-    JsFuture::from(promise).await.map_err(|e| dom::js_error_text(&e))
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| dom::js_error_text(&e))
 }
 
 async fn open() -> Result<IdbDatabase, String> {
@@ -50,10 +52,14 @@ async fn open() -> Result<IdbDatabase, String> {
         .indexed_db()
         .map_err(|e| dom::js_error_text(&e))?
         .ok_or("this browser keeps no IndexedDB (private mode?)")?;
-    let req: IdbOpenDbRequest = factory.open_with_u32(DB_NAME, 1).map_err(|e| dom::js_error_text(&e))?;
+    let req: IdbOpenDbRequest = factory
+        .open_with_u32(DB_NAME, 1)
+        .map_err(|e| dom::js_error_text(&e))?;
     let upgrade_req = req.clone();
     let on_upgrade = Closure::once_into_js(move |_e: Event| {
-        if let Ok(db) = upgrade_req.result().and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from))
+        if let Ok(db) = upgrade_req
+            .result()
+            .and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from))
             && !db.object_store_names().contains(STORE)
         {
             let _ = db.create_object_store(STORE);
@@ -61,7 +67,8 @@ async fn open() -> Result<IdbDatabase, String> {
     });
     req.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
     let db = request_done(&req).await?;
-    db.dyn_into::<IdbDatabase>().map_err(|_| "IndexedDB returned no database".to_string())
+    db.dyn_into::<IdbDatabase>()
+        .map_err(|_| "IndexedDB returned no database".to_string())
 }
 
 fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<web_sys::IdbObjectStore, String> {
@@ -81,7 +88,9 @@ pub async fn load() -> Result<Option<StoredModel>, String> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    let name = dom::get(&value, "name").as_string().unwrap_or_else(|| "your model".into());
+    let name = dom::get(&value, "name")
+        .as_string()
+        .unwrap_or_else(|| "your model".into());
     let bytes = dom::get(&value, "bytes")
         .dyn_into::<Uint8Array>()
         .map_err(|_| "the stored model has no bytes".to_string())?

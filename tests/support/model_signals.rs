@@ -25,7 +25,9 @@ fn tone(freqs: &[(f64, f64)], envelope: impl Fn(f64) -> f64) -> Vec<f32> {
 fn noise(seed: u64) -> impl FnMut() -> f64 {
     let mut s = seed;
     move || {
-        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
     }
 }
@@ -37,9 +39,10 @@ pub fn signals() -> Vec<(&'static str, Vec<f32>)> {
     out.push(("sine_440", tone(&[(440.0, 0.5)], |_| 1.0)));
     out.push((
         "c_major_chord",
-        tone(&[(261.63, 0.3), (329.63, 0.25), (392.0, 0.25), (523.25, 0.1)], |t| {
-            0.4 + 0.6 * (-3.0 * (t % 0.75)).exp()
-        }),
+        tone(
+            &[(261.63, 0.3), (329.63, 0.25), (392.0, 0.25), (523.25, 0.1)],
+            |t| 0.4 + 0.6 * (-3.0 * (t % 0.75)).exp(),
+        ),
     ));
     out.push((
         "chirp",
@@ -53,7 +56,10 @@ pub fn signals() -> Vec<(&'static str, Vec<f32>)> {
             .collect(),
     ));
     let mut rnd = noise(7);
-    out.push(("white_noise", (0..N).map(|_| (0.3 * rnd()) as f32).collect()));
+    out.push((
+        "white_noise",
+        (0..N).map(|_| (0.3 * rnd()) as f32).collect(),
+    ));
     // a drum-like pattern: decaying noise bursts and a 55 Hz kick on every beat at 120 bpm
     let mut rnd = noise(11);
     out.push((
@@ -77,7 +83,9 @@ pub fn signals() -> Vec<(&'static str, Vec<f32>)> {
                 let t = i as f64 / SAMPLE_RATE;
                 let notes = [55.0, 65.41, 73.42, 82.41, 73.42, 65.41];
                 let f = notes[((t / 0.5) as usize) % notes.len()];
-                let x: f64 = (1..=6).map(|h| (pi2 * f * h as f64 * t).sin() / h as f64).sum();
+                let x: f64 = (1..=6)
+                    .map(|h| (pi2 * f * h as f64 * t).sin() / h as f64)
+                    .sum();
                 (0.3 * x) as f32
             })
             .collect(),

@@ -56,14 +56,22 @@ pub fn device(choice: BackendChoice) -> Result<(Device, String)> {
         BackendChoice::Ndarray => Ok((Device::ndarray(), "ndarray (CPU)".into())),
         BackendChoice::Flex => Ok((Device::flex(), "flex (CPU)".into())),
         BackendChoice::Wgpu => match Device::wgpu_options().init() {
-            Ok(d) => Ok((d, format!("wgpu ({})", hardware_adapter().unwrap_or_else(|| "software adapter".into())))),
+            Ok(d) => Ok((
+                d,
+                format!(
+                    "wgpu ({})",
+                    hardware_adapter().unwrap_or_else(|| "software adapter".into())
+                ),
+            )),
             Err(e) => bail!("--backend wgpu: no usable wgpu adapter: {e}"),
         },
         BackendChoice::Auto => match hardware_adapter() {
             Some(name) => match Device::wgpu_options().init() {
                 Ok(d) => Ok((d, format!("wgpu ({name})"))),
                 Err(e) => {
-                    eprintln!("note: the GPU {name} could not be started ({e}); using the CPU (flex)");
+                    eprintln!(
+                        "note: the GPU {name} could not be started ({e}); using the CPU (flex)"
+                    );
                     Ok((Device::flex(), "flex (CPU)".into()))
                 }
             },

@@ -25,9 +25,12 @@ pub struct Cache {
 }
 
 fn file_key(path: &Path, extra: &str) -> Result<String> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut h = DefaultHasher::new();
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf()).hash(&mut h);
+    path.canonicalize()
+        .unwrap_or_else(|_| path.to_path_buf())
+        .hash(&mut h);
     meta.len().hash(&mut h);
     meta.modified().ok().hash(&mut h);
     extra.hash(&mut h);
@@ -47,7 +50,12 @@ fn read_f32s(path: &Path) -> Option<Vec<f32>> {
     if bytes.len() % 4 != 0 {
         return None;
     }
-    Some(bytes.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect())
+    Some(
+        bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect(),
+    )
 }
 
 impl Cache {
@@ -61,8 +69,13 @@ impl Cache {
 
     /// Mono 22 050 Hz samples of a track.
     pub fn audio(&self, track: &Track) -> Result<Vec<f32>> {
-        let Some(dir) = &self.dir else { return load_audio(&track.path) };
-        let file = dir.join(format!("audio-{}.f32", file_key(&track.path, "audio-22050-v1")?));
+        let Some(dir) = &self.dir else {
+            return load_audio(&track.path);
+        };
+        let file = dir.join(format!(
+            "audio-{}.f32",
+            file_key(&track.path, "audio-22050-v1")?
+        ));
         if let Some(s) = read_f32s(&file) {
             return Ok(s);
         }
@@ -89,7 +102,9 @@ impl Cache {
                 })
                 .collect::<Vec<_>>()
         };
-        let Some(dir) = &self.dir else { return Ok(compute(fx)) };
+        let Some(dir) = &self.dir else {
+            return Ok(compute(fx));
+        };
         let key = file_key(&track.path, &format!("{:?}", p))?;
         let file = dir.join(format!("features-{key}.f32"));
         let per = features_len(&p);
@@ -117,5 +132,10 @@ fn flatten(f: &Features) -> impl Iterator<Item = f32> + '_ {
 fn unflatten(c: &[f32], p: &FeatureParams) -> Features {
     let t = p.segment_frames();
     let (a, b) = (p.n_chroma * t, (p.n_chroma + p.n_mels) * t);
-    Features { n_frames: t, chroma: c[..a].to_vec(), mel_db: c[a..b].to_vec(), mfcc: c[b..].to_vec() }
+    Features {
+        n_frames: t,
+        chroma: c[..a].to_vec(),
+        mel_db: c[a..b].to_vec(),
+        mfcc: c[b..].to_vec(),
+    }
 }

@@ -44,34 +44,76 @@ pub fn cv(args: &CvArgs) -> Result<()> {
     let evals = eval_clips(&cache, &loaded)?;
     let labels: Vec<usize> = loaded.iter().map(|(tr, _)| tr.label).collect();
     let folds = crate::split::k_fold(&labels, ds.labels.len(), args.folds, t.seed);
-    eprintln!("{}-fold cross-validation over {} clips on {name}, {} epochs per fold", args.folds, loaded.len(), opts.epochs);
+    eprintln!(
+        "{}-fold cross-validation over {} clips on {name}, {} epochs per fold",
+        args.folds,
+        loaded.len(),
+        opts.epochs
+    );
     let mut pooled: Vec<(usize, Vec<f32>)> = Vec::new();
     let mut per_fold = Vec::new();
     for f in 0..args.folds {
         let train_idx: Vec<usize> = (0..loaded.len()).filter(|&i| folds[i] != f).collect();
         let test_idx: Vec<usize> = (0..loaded.len()).filter(|&i| folds[i] == f).collect();
-        let clips: Vec<TrainClip> =
-            train_idx.iter().map(|&i| TrainClip { label: labels[i], samples: loaded[i].1.clone() }).collect();
-        let fixed: Vec<&Features> = train_idx.iter().flat_map(|&i| evals[i].segments.iter()).collect();
-        let out = train(&opts, ds.labels.len(), &clips, &fixed, &[], &device, &t.out.join(format!("cv-fold{f}")), false, t.quiet)?;
+        let clips: Vec<TrainClip> = train_idx
+            .iter()
+            .map(|&i| TrainClip {
+                label: labels[i],
+                samples: loaded[i].1.clone(),
+            })
+            .collect();
+        let fixed: Vec<&Features> = train_idx
+            .iter()
+            .flat_map(|&i| evals[i].segments.iter())
+            .collect();
+        let out = train(
+            &opts,
+            ds.labels.len(),
+            &clips,
+            &fixed,
+            &[],
+            &device,
+            &t.out.join(format!("cv-fold{f}")),
+            false,
+            t.quiet,
+        )?;
         let held: Vec<crate::train::EvalClip> = test_idx
             .iter()
-            .map(|&i| crate::train::EvalClip { label: labels[i], segments: evals[i].segments.clone() })
+            .map(|&i| crate::train::EvalClip {
+                label: labels[i],
+                segments: evals[i].segments.clone(),
+            })
             .collect();
-        let m = clip_metrics(&format!("fold {}", f + 1), &out.model, &held, &out.normalisation, &device, &ds.labels);
+        let m = clip_metrics(
+            &format!("fold {}", f + 1),
+            &out.model,
+            &held,
+            &out.normalisation,
+            &device,
+            &ds.labels,
+        );
         eprintln!("{}", m.text());
         for c in &held {
             let segs: Vec<&Features> = c.segments.iter().collect();
-            pooled.push((c.label, crate::train::predict(&out.model, &segs, &out.normalisation, &device, 64)));
+            pooled.push((
+                c.label,
+                crate::train::predict(&out.model, &segs, &out.normalisation, &device, 64),
+            ));
         }
         per_fold.push(m);
     }
-    let m = metrics(&format!("{}-fold cross-validation (pooled)", args.folds), &ds.labels, &pooled);
+    let m = metrics(
+        &format!("{}-fold cross-validation (pooled)", args.folds),
+        &ds.labels,
+        &pooled,
+    );
     println!("{}", m.text());
     std::fs::create_dir_all(&t.out)?;
     std::fs::write(
         t.out.join("cv.json"),
-        serde_json::to_vec_pretty(&serde_json::json!({ "pooled": m, "folds": per_fold, "options": opts }))?,
+        serde_json::to_vec_pretty(
+            &serde_json::json!({ "pooled": m, "folds": per_fold, "options": opts }),
+        )?,
     )?;
     println!("written {}", t.out.join("cv.json").display());
     if let Some(dir) = &args.record_in {
@@ -85,18 +127,27 @@ pub fn cv(args: &CvArgs) -> Result<()> {
 fn record_cv(dir: &std::path::Path, m: &crate::report::Metrics, labels: &[String]) -> Result<()> {
     let path = dir.join(crate::export::MODEL_FILE);
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let (mut manifest, _) =
-        genre::inference::decode_model_file(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let (mut manifest, _) = genre::inference::decode_model_file(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     if manifest.labels != labels {
-        bail!("{}: its labels {:?} are not the cross-validated data's {:?}", path.display(), manifest.labels, labels);
+        bail!(
+            "{}: its labels {:?} are not the cross-validated data's {:?}",
+            path.display(),
+            manifest.labels,
+            labels
+        );
     }
     manifest.scores.cv_balanced_accuracy = Some(m.balanced_accuracy);
     manifest.scores.cv_track_accuracy = Some(m.track_accuracy.value);
-    let out = genre::inference::replace_manifest(&bytes, &manifest).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let out = genre::inference::replace_manifest(&bytes, &manifest)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let tmp = dir.join("model.genre.tmp");
     std::fs::write(&tmp, &out)?;
     std::fs::rename(&tmp, &path)?;
-    std::fs::write(dir.join(crate::export::MANIFEST_FILE), serde_json::to_vec_pretty(&manifest)?)?;
+    std::fs::write(
+        dir.join(crate::export::MANIFEST_FILE),
+        serde_json::to_vec_pretty(&manifest)?,
+    )?;
     Ok(())
 }
 
@@ -120,9 +171,11 @@ pub struct EvaluateArgs {
 }
 
 pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
-    let bytes = std::fs::read(&args.model).with_context(|| format!("cannot read the model {}", args.model.display()))?;
+    let bytes = std::fs::read(&args.model)
+        .with_context(|| format!("cannot read the model {}", args.model.display()))?;
     let (device, _) = device(args.backend)?;
-    let clf = Classifier::from_bytes(&bytes, &device).map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
+    let clf = Classifier::from_bytes(&bytes, &device)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
     let mut targs = <TrainArgs as clap::FromArgMatches>::from_arg_matches(
         &<TrainArgs as clap::Args>::augment_args(clap::Command::new("x")).get_matches_from(["x"]),
     )?;
@@ -132,7 +185,11 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     targs.seed = args.seed;
     let ds = Dataset::scan(&targs.data_dir()?)?;
     if ds.labels != clf.manifest.labels {
-        bail!("the model's labels {:?} differ from the folder's {:?}", clf.manifest.labels, ds.labels);
+        bail!(
+            "the model's labels {:?} differ from the folder's {:?}",
+            clf.manifest.labels,
+            ds.labels
+        );
     }
     let split = make_split(&ds, &targs)?;
     let idx = match args.split.as_str() {
@@ -142,7 +199,11 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
         o => bail!("unknown --split {o:?} (train, valid, test)"),
     };
     if idx.is_empty() {
-        bail!("the {} split of {} holds no clip", args.split, ds.root.display());
+        bail!(
+            "the {} split of {} holds no clip",
+            args.split,
+            ds.root.display()
+        );
     }
     let tracks: Vec<_> = idx.iter().map(|&i| &ds.tracks[i]).collect();
     let loaded = load_tracks(&targs.cache(), &tracks, true);
@@ -175,9 +236,11 @@ pub struct ClassifyArgs {
 }
 
 pub fn classify(args: &ClassifyArgs) -> Result<()> {
-    let bytes = std::fs::read(&args.model).with_context(|| format!("cannot read the model {}", args.model.display()))?;
+    let bytes = std::fs::read(&args.model)
+        .with_context(|| format!("cannot read the model {}", args.model.display()))?;
     let (device, _) = device(args.backend)?;
-    let mut clf = Classifier::from_bytes(&bytes, &device).map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
+    let mut clf = Classifier::from_bytes(&bytes, &device)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
     let k = clf.labels().len();
     let mut failed = 0;
     for file in &args.files {
@@ -191,14 +254,20 @@ pub fn classify(args: &ClassifyArgs) -> Result<()> {
         };
         let seg = clf.manifest.features.segment_samples;
         let starts = clf.segment_starts(samples.len(), seg);
-        let feats: Vec<Features> = starts.iter().map(|&s| clf.segment_features(&samples, s)).collect();
+        let feats: Vec<Features> = starts
+            .iter()
+            .map(|&s| clf.segment_features(&samples, s))
+            .collect();
         let refs: Vec<&Features> = feats.iter().collect();
         let logits: Vec<f32> = refs.chunks(32).flat_map(|c| clf.logits_sync(c)).collect();
         let probs = softmax_rows(&logits, k);
         let mean = mean_probabilities(&probs, k);
         let top = argmax(&mean);
         if args.json {
-            let segs: Vec<&str> = probs.chunks(k).map(|r| clf.labels()[argmax(r)].as_str()).collect();
+            let segs: Vec<&str> = probs
+                .chunks(k)
+                .map(|r| clf.labels()[argmax(r)].as_str())
+                .collect();
             println!(
                 "{}",
                 serde_json::json!({
@@ -213,12 +282,25 @@ pub fn classify(args: &ClassifyArgs) -> Result<()> {
         } else {
             let mut order: Vec<usize> = (0..k).collect();
             order.sort_by(|&a, &b| mean[b].total_cmp(&mean[a]));
-            let shown: Vec<String> = order.iter().take(3).map(|&i| format!("{} {:.1}%", clf.labels()[i], 100.0 * mean[i])).collect();
-            println!("{}: {} ({} segments; {})", file.display(), clf.labels()[top], starts.len(), shown.join(", "));
+            let shown: Vec<String> = order
+                .iter()
+                .take(3)
+                .map(|&i| format!("{} {:.1}%", clf.labels()[i], 100.0 * mean[i]))
+                .collect();
+            println!(
+                "{}: {} ({} segments; {})",
+                file.display(),
+                clf.labels()[top],
+                starts.len(),
+                shown.join(", ")
+            );
         }
     }
     if failed > 0 {
-        bail!("{failed} of {} files could not be classified", args.files.len());
+        bail!(
+            "{failed} of {} files could not be classified",
+            args.files.len()
+        );
     }
     Ok(())
 }
@@ -239,9 +321,24 @@ pub struct SynthArgs {
 
 pub fn synth(args: &SynthArgs) -> Result<()> {
     if args.classes < 2 || args.classes > crate::synth::CLASSES.len() {
-        bail!("--classes must be between 2 and {}", crate::synth::CLASSES.len());
+        bail!(
+            "--classes must be between 2 and {}",
+            crate::synth::CLASSES.len()
+        );
     }
-    crate::synth::write_set(&args.out, args.classes, args.per_class, args.seconds, args.seed)?;
-    println!("wrote {} × {} generated clips of {} s to {}", args.classes, args.per_class, args.seconds, args.out.display());
+    crate::synth::write_set(
+        &args.out,
+        args.classes,
+        args.per_class,
+        args.seconds,
+        args.seed,
+    )?;
+    println!(
+        "wrote {} × {} generated clips of {} s to {}",
+        args.classes,
+        args.per_class,
+        args.seconds,
+        args.out.display()
+    );
     Ok(())
 }

@@ -7,7 +7,16 @@ use std::path::{Path, PathBuf};
 
 pub const AUDIO_EXTENSIONS: [&str; 5] = ["wav", "au", "ogg", "mp3", "flac"];
 pub const GTZAN_GENRES: [&str; 10] = [
-    "blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock",
+    "blues",
+    "classical",
+    "country",
+    "disco",
+    "hiphop",
+    "jazz",
+    "metal",
+    "pop",
+    "reggae",
+    "rock",
 ];
 
 pub const GTZAN_HELP: &str = "\
@@ -43,7 +52,10 @@ impl Dataset {
     /// its alphabetical order too).
     pub fn scan(root: &Path) -> Result<Self> {
         if !root.is_dir() {
-            bail!("the data folder {} does not exist or is not a folder.\n\n{GTZAN_HELP}", root.display());
+            bail!(
+                "the data folder {} does not exist or is not a folder.\n\n{GTZAN_HELP}",
+                root.display()
+            );
         }
         let mut labels = Vec::new();
         let mut per_label: Vec<Vec<PathBuf>> = Vec::new();
@@ -54,7 +66,11 @@ impl Dataset {
             .collect();
         dirs.sort();
         for dir in dirs {
-            let name = dir.file_name().unwrap_or_default().to_string_lossy().to_string();
+            let name = dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
             if name.starts_with('.') || name == "splits" {
                 continue;
             }
@@ -89,16 +105,29 @@ impl Dataset {
         let mut tracks = Vec::new();
         for (label, files) in per_label.into_iter().enumerate() {
             for path in files {
-                let id = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
+                let id = path
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string();
                 tracks.push(Track { id, label, path });
             }
         }
         let mut ids: Vec<&str> = tracks.iter().map(|t| t.id.as_str()).collect();
         ids.sort_unstable();
         if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-            bail!("two files share the name {} in {}: names must be unique", w[0], root.display());
+            bail!(
+                "two files share the name {} in {}: names must be unique",
+                w[0],
+                root.display()
+            );
         }
-        Ok(Self { root: root.to_path_buf(), labels, tracks, is_gtzan })
+        Ok(Self {
+            root: root.to_path_buf(),
+            labels,
+            tracks,
+            is_gtzan,
+        })
     }
 
     pub fn count_per_label(&self, tracks: &[&Track]) -> Vec<usize> {
@@ -141,7 +170,9 @@ mod tests {
 
     #[test]
     fn missing_folder_explains_what_to_do() {
-        let err = Dataset::scan(Path::new("/no/such/folder")).unwrap_err().to_string();
+        let err = Dataset::scan(Path::new("/no/such/folder"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("/no/such/folder"), "{err}");
         assert!(err.contains("GTZAN"), "{err}");
         assert!(err.contains("--data"), "{err}");
@@ -153,7 +184,8 @@ mod tests {
         for (label, n) in [("b", 2), ("a", 6)] {
             std::fs::create_dir(dir.path().join(label)).unwrap();
             for i in 0..n {
-                std::fs::write(dir.path().join(label).join(format!("{label}{i}.wav")), b"x").unwrap();
+                std::fs::write(dir.path().join(label).join(format!("{label}{i}.wav")), b"x")
+                    .unwrap();
             }
         }
         std::fs::write(dir.path().join("a").join("notes.txt"), b"not audio").unwrap();
@@ -167,7 +199,10 @@ mod tests {
 
     #[test]
     fn recognises_the_shared_gtzan_folder() {
-        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/gtzan"));
+        let root = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/data/gtzan"
+        ));
         if !root.is_dir() {
             eprintln!("skipped: {} is absent", root.display());
             return;

@@ -13,11 +13,21 @@ use crate::train::EpochStats;
 pub const MODEL_FILE: &str = "model.genre";
 pub const MANIFEST_FILE: &str = "manifest.json";
 
-pub fn write_run(out: &Path, manifest: &Manifest, model: GenreCnn, reports: &[Metrics], history: &[EpochStats]) -> Result<()> {
+pub fn write_run(
+    out: &Path,
+    manifest: &Manifest,
+    model: GenreCnn,
+    reports: &[Metrics],
+    history: &[EpochStats],
+) -> Result<()> {
     std::fs::create_dir_all(out)?;
-    let bytes = encode_model_file(manifest, model).map_err(|e| anyhow::anyhow!("cannot encode the model: {e}"))?;
+    let bytes = encode_model_file(manifest, model)
+        .map_err(|e| anyhow::anyhow!("cannot encode the model: {e}"))?;
     std::fs::write(out.join(MODEL_FILE), &bytes)?;
-    std::fs::write(out.join(MANIFEST_FILE), serde_json::to_vec_pretty(manifest)?)?;
+    std::fs::write(
+        out.join(MANIFEST_FILE),
+        serde_json::to_vec_pretty(manifest)?,
+    )?;
     let summary = serde_json::json!({
         "manifest_summary": manifest.summary(),
         "labels": manifest.labels,
@@ -27,16 +37,30 @@ pub fn write_run(out: &Path, manifest: &Manifest, model: GenreCnn, reports: &[Me
         "history": history,
         "model_bytes": bytes.len(),
     });
-    std::fs::write(out.join("report.json"), serde_json::to_vec_pretty(&summary)?)?;
+    std::fs::write(
+        out.join("report.json"),
+        serde_json::to_vec_pretty(&summary)?,
+    )?;
     let text: String = reports.iter().map(|m| m.text() + "\n").collect();
-    std::fs::write(out.join("report.txt"), format!("{}\n\n{text}", manifest.summary()))?;
-    let xs = |f: fn(&EpochStats) -> f32| history.iter().map(|h| (h.epoch as f32, f(h))).collect::<Vec<_>>();
+    std::fs::write(
+        out.join("report.txt"),
+        format!("{}\n\n{text}", manifest.summary()),
+    )?;
+    let xs = |f: fn(&EpochStats) -> f32| {
+        history
+            .iter()
+            .map(|h| (h.epoch as f32, f(h)))
+            .collect::<Vec<_>>()
+    };
     crate::plots::line_chart_png(
         &out.join("loss.png"),
         "Loss",
         "epoch",
         "cross-entropy",
-        &[("train", xs(|h| h.train_loss)), ("valid (segments)", xs(|h| h.valid_loss))],
+        &[
+            ("train", xs(|h| h.train_loss)),
+            ("valid (segments)", xs(|h| h.valid_loss)),
+        ],
     )?;
     crate::plots::line_chart_png(
         &out.join("accuracy.png"),
@@ -50,7 +74,11 @@ pub fn write_run(out: &Path, manifest: &Manifest, model: GenreCnn, reports: &[Me
         ],
     )?;
     for m in reports.iter().filter(|m| m.tracks > 0) {
-        crate::plots::confusion_png(&out.join(format!("confusion-{}.png", m.split)), &manifest.labels, &m.confusion)?;
+        crate::plots::confusion_png(
+            &out.join(format!("confusion-{}.png", m.split)),
+            &manifest.labels,
+            &m.confusion,
+        )?;
     }
     Ok(())
 }

@@ -8,13 +8,23 @@ use genre::inference::{Figure, argmax, mean_probabilities};
 /// Wilson score interval (95%) for `ok` successes out of `n`.
 pub fn wilson(ok: usize, n: usize) -> Figure {
     if n == 0 {
-        return Figure { value: f64::NAN, low: f64::NAN, high: f64::NAN, n };
+        return Figure {
+            value: f64::NAN,
+            low: f64::NAN,
+            high: f64::NAN,
+            n,
+        };
     }
     let (p, n_f, z) = (ok as f64 / n as f64, n as f64, 1.96f64);
     let denom = 1.0 + z * z / n_f;
     let centre = (p + z * z / (2.0 * n_f)) / denom;
     let half = z * (p * (1.0 - p) / n_f + z * z / (4.0 * n_f * n_f)).sqrt() / denom;
-    Figure { value: p, low: (centre - half).max(0.0), high: (centre + half).min(1.0), n }
+    Figure {
+        value: p,
+        low: (centre - half).max(0.0),
+        high: (centre + half).min(1.0),
+        n,
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -68,7 +78,13 @@ pub fn metrics(split: &str, labels: &[String], clips: &[(usize, Vec<f32>)]) -> M
                 (Some(_), Some(_)) => Some(0.0),
                 _ => None,
             };
-            LabelScores { label: labels[i].clone(), support: support as usize, precision, recall, f1 }
+            LabelScores {
+                label: labels[i].clone(),
+                support: support as usize,
+                precision,
+                recall,
+                f1,
+            }
         })
         .collect();
     let recalls: Vec<f64> = per_label.iter().filter_map(|l| l.recall).collect();
@@ -89,7 +105,13 @@ pub fn metrics(split: &str, labels: &[String], clips: &[(usize, Vec<f32>)]) -> M
 impl Metrics {
     /// The confusion matrix and per-label table as plain text.
     pub fn text(&self) -> String {
-        let w = self.per_label.iter().map(|l| l.label.len()).max().unwrap_or(5).max(5);
+        let w = self
+            .per_label
+            .iter()
+            .map(|l| l.label.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
         let mut s = format!(
             "{}: {} tracks, {} segments\n  track accuracy   {:.1}% (95% CI {:.1}–{:.1})\n  segment accuracy {:.1}% (95% CI {:.1}–{:.1})\n  balanced accuracy {:.1}% over {} labels present\n\n",
             self.split,
@@ -128,7 +150,10 @@ mod tests {
     #[test]
     fn wilson_interval_matches_known_values() {
         let f = wilson(81, 100);
-        assert!((f.low - 0.7222).abs() < 1e-3 && (f.high - 0.8749).abs() < 1e-3, "{f:?}");
+        assert!(
+            (f.low - 0.7222).abs() < 1e-3 && (f.high - 0.8749).abs() < 1e-3,
+            "{f:?}"
+        );
         let f = wilson(0, 10);
         assert_eq!(f.low, 0.0);
         assert!((f.high - 0.2775).abs() < 1e-3);

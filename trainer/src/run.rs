@@ -101,7 +101,10 @@ pub struct TrainArgs {
 pub fn parse_heads(s: &str) -> Result<Vec<HeadKind>> {
     s.split(',')
         .filter(|p| !p.trim().is_empty())
-        .map(|p| HeadKind::parse(p).ok_or_else(|| anyhow::anyhow!("unknown head {p:?} (chroma, mel, mfcc)")))
+        .map(|p| {
+            HeadKind::parse(p)
+                .ok_or_else(|| anyhow::anyhow!("unknown head {p:?} (chroma, mel, mfcc)"))
+        })
         .collect()
 }
 
@@ -111,13 +114,18 @@ impl TrainArgs {
         if heads.is_empty() {
             bail!("--heads names no head");
         }
-        let fusion = Fusion::parse(&self.fusion)
-            .ok_or_else(|| anyhow::anyhow!("unknown --fusion {:?} (concat, average, sum)", self.fusion))?;
+        let fusion = Fusion::parse(&self.fusion).ok_or_else(|| {
+            anyhow::anyhow!("unknown --fusion {:?} (concat, average, sum)", self.fusion)
+        })?;
         let mut model = ModelConfig::new(n_labels, &heads, fusion);
         model.channels = self
             .channels
             .split(',')
-            .map(|c| c.trim().parse::<usize>().context("--channels takes numbers"))
+            .map(|c| {
+                c.trim()
+                    .parse::<usize>()
+                    .context("--channels takes numbers")
+            })
             .collect::<Result<_>>()?;
         model.hidden = self.hidden;
         model.dropout = self.dropout;
@@ -142,20 +150,28 @@ impl TrainArgs {
 
     pub fn data_dir(&self) -> Result<PathBuf> {
         self.data.clone().ok_or_else(|| {
-            anyhow::anyhow!("no data folder: pass --data DIR or set GTZAN_DIR.\n\n{}", crate::dataset::GTZAN_HELP)
+            anyhow::anyhow!(
+                "no data folder: pass --data DIR or set GTZAN_DIR.\n\n{}",
+                crate::dataset::GTZAN_HELP
+            )
         })
     }
 
     pub fn cache(&self) -> Cache {
-        Cache::new((!self.no_cache).then(|| self.cache_dir.clone().unwrap_or_else(crate::cache::default_dir)))
+        Cache::new((!self.no_cache).then(|| {
+            self.cache_dir
+                .clone()
+                .unwrap_or_else(crate::cache::default_dir)
+        }))
     }
 }
 
 pub fn make_split(ds: &Dataset, args: &TrainArgs) -> Result<Split> {
     match args.split.as_str() {
-        "filtered" if ds.is_gtzan || args.split_dir.is_some() => {
-            split::from_lists(ds, &split::find_split_dir(&ds.root, args.split_dir.as_deref())?)
-        }
+        "filtered" if ds.is_gtzan || args.split_dir.is_some() => split::from_lists(
+            ds,
+            &split::find_split_dir(&ds.root, args.split_dir.as_deref())?,
+        ),
         "filtered" => {
             eprintln!(
                 "note: {} is not GTZAN and no --split-dir was given: using a stratified random split by file (seed {})",
@@ -170,13 +186,25 @@ pub fn make_split(ds: &Dataset, args: &TrainArgs) -> Result<Split> {
 }
 
 /// Decodes tracks (cached), reporting and skipping the unreadable ones.
-pub fn load_tracks<'a>(cache: &Cache, tracks: &[&'a Track], quiet: bool) -> Vec<(&'a Track, Vec<f32>)> {
+pub fn load_tracks<'a>(
+    cache: &Cache,
+    tracks: &[&'a Track],
+    quiet: bool,
+) -> Vec<(&'a Track, Vec<f32>)> {
     let bar = (!quiet).then(|| {
         let b = indicatif::ProgressBar::new(tracks.len() as u64);
-        b.set_style(indicatif::ProgressStyle::with_template("decoding [{bar:30}] {pos}/{len} files ({eta} left)").unwrap());
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "decoding [{bar:30}] {pos}/{len} files ({eta} left)",
+            )
+            .unwrap(),
+        );
         b
     });
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
     let chunk = tracks.len().div_ceil(threads).max(1);
     let results: Vec<(&Track, Result<Vec<f32>>)> = std::thread::scope(|s| {
         let hs: Vec<_> = tracks
@@ -196,7 +224,9 @@ pub fn load_tracks<'a>(cache: &Cache, tracks: &[&'a Track], quiet: bool) -> Vec<
                 })
             })
             .collect();
-        hs.into_iter().flat_map(|h| h.join().expect("decode thread")).collect()
+        hs.into_iter()
+            .flat_map(|h| h.join().expect("decode thread"))
+            .collect()
     });
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -217,7 +247,12 @@ pub fn eval_clips(cache: &Cache, loaded: &[(&Track, Vec<f32>)]) -> Result<Vec<Ev
     let mut fx = FeatureExtractor::new(FeatureParams::default());
     loaded
         .iter()
-        .map(|(t, s)| Ok(EvalClip { label: t.label, segments: cache.segment_features(t, s, &mut fx)? }))
+        .map(|(t, s)| {
+            Ok(EvalClip {
+                label: t.label,
+                segments: cache.segment_features(t, s, &mut fx)?,
+            })
+        })
         .collect()
 }
 
@@ -276,8 +311,13 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     let train_eval = eval_clips(&cache, &train_loaded)?;
     let valid = eval_clips(&cache, &valid_loaded)?;
     let train_fixed: Vec<&Features> = train_eval.iter().flat_map(|c| c.segments.iter()).collect();
-    let train_clips: Vec<TrainClip> =
-        train_loaded.into_iter().map(|(t, samples)| TrainClip { label: t.label, samples }).collect();
+    let train_clips: Vec<TrainClip> = train_loaded
+        .into_iter()
+        .map(|(t, samples)| TrainClip {
+            label: t.label,
+            samples,
+        })
+        .collect();
     std::fs::create_dir_all(&args.out)?;
     let outcome = train(
         &opts,
@@ -293,11 +333,25 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     drop(train_clips);
 
     // Report: valid always; test only to report, never to choose anything.
-    let mut reports = vec![clip_metrics("valid", &outcome.model, &valid, &outcome.normalisation, &device, &ds.labels)];
+    let mut reports = vec![clip_metrics(
+        "valid",
+        &outcome.model,
+        &valid,
+        &outcome.normalisation,
+        &device,
+        &ds.labels,
+    )];
     let test_loaded = load_tracks(&cache, &pick(&split.test), args.quiet);
     if !test_loaded.is_empty() {
         let test = eval_clips(&cache, &test_loaded)?;
-        reports.push(clip_metrics("test", &outcome.model, &test, &outcome.normalisation, &device, &ds.labels));
+        reports.push(clip_metrics(
+            "test",
+            &outcome.model,
+            &test,
+            &outcome.normalisation,
+            &device,
+            &ds.labels,
+        ));
     }
     let get = |name: &str| reports.iter().find(|m| m.split == name && m.tracks > 0);
     let scores = Scores {
@@ -324,7 +378,9 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
                 } else if ds.is_gtzan {
                     "GTZAN".to_string()
                 } else {
-                    root.file_name().map_or("a labelled folder".into(), |n| n.to_string_lossy().to_string())
+                    root.file_name().map_or("a labelled folder".into(), |n| {
+                        n.to_string_lossy().to_string()
+                    })
                 }
             }),
             real_music: !args.synthetic,
@@ -346,15 +402,23 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
         },
         scores,
     };
-    crate::export::write_run(&args.out, &manifest, outcome.model, &reports, &outcome.history)?;
+    crate::export::write_run(
+        &args.out,
+        &manifest,
+        outcome.model,
+        &reports,
+        &outcome.history,
+    )?;
     for m in &reports {
         println!("{}", m.text());
     }
     if !args.no_install {
         crate::export::install(&args.out, &args.install_dir)?;
-        println!("model installed in {} (the page loads it from there)", args.install_dir.display());
+        println!(
+            "model installed in {} (the page loads it from there)",
+            args.install_dir.display()
+        );
     }
     println!("report, curves and model in {}", args.out.display());
     Ok(())
 }
-

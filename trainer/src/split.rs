@@ -23,7 +23,11 @@ impl Split {
     /// Panics if a track is on two sides: the leak that inflated the original report's figure.
     pub fn assert_disjoint(&self) {
         let mut seen = HashMap::new();
-        for (side, list) in [("train", &self.train), ("valid", &self.valid), ("test", &self.test)] {
+        for (side, list) in [
+            ("train", &self.train),
+            ("valid", &self.valid),
+            ("test", &self.test),
+        ] {
             for &i in list {
                 if let Some(other) = seen.insert(i, side) {
                     panic!("track {i} is in both {other} and {side}");
@@ -56,15 +60,23 @@ pub fn find_split_dir(root: &Path, explicit: Option<&Path>) -> Result<PathBuf> {
 /// from `dir`. Tracks of the dataset named in no list are left out; listed tracks the folder
 /// lacks are counted in the description.
 pub fn from_lists(ds: &Dataset, dir: &Path) -> Result<Split> {
-    let index: HashMap<&str, usize> =
-        ds.tracks.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = ds
+        .tracks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect();
     let mut split = Split::default();
     let mut missing = 0;
     for (side, prefix) in [(0, "train"), (1, "valid"), (2, "test")] {
         let file = list_file(dir, prefix)?;
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("cannot read the split list {}", file.display()))?;
-        for id in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        for id in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
             // Lists may hold `genre/genre.00001.wav` or just `genre.00001`.
             let name = id.rsplit('/').next().unwrap_or(id);
             let stem = crate::dataset::AUDIO_EXTENSIONS
@@ -81,7 +93,12 @@ pub fn from_lists(ds: &Dataset, dir: &Path) -> Result<Split> {
     let lists = if dir.join("train_filtered.txt").is_file() {
         "the artist-filtered split lists".to_string()
     } else {
-        format!("the split lists of {}", dir.file_name().map_or(dir.display().to_string(), |n| n.to_string_lossy().to_string()))
+        format!(
+            "the split lists of {}",
+            dir.file_name().map_or(dir.display().to_string(), |n| n
+                .to_string_lossy()
+                .to_string())
+        )
     };
     split.description = if missing > 0 {
         format!("{lists} ({missing} listed clips are not in the data folder)")
@@ -90,7 +107,11 @@ pub fn from_lists(ds: &Dataset, dir: &Path) -> Result<Split> {
     };
     split.assert_disjoint();
     if split.train.is_empty() {
-        bail!("none of the tracks in {} is on the train list in {}", ds.root.display(), dir.display());
+        bail!(
+            "none of the tracks in {} is on the train list in {}",
+            ds.root.display(),
+            dir.display()
+        );
     }
     Ok(split)
 }
@@ -117,13 +138,13 @@ pub fn random(ds: &Dataset, valid_frac: f64, test_frac: f64, seed: u64) -> Split
     let mut rng = StdRng::seed_from_u64(seed);
     let mut split = Split::default();
     for label in 0..ds.labels.len() {
-        let mut idx: Vec<usize> =
-            (0..ds.tracks.len()).filter(|&i| ds.tracks[i].label == label).collect();
+        let mut idx: Vec<usize> = (0..ds.tracks.len())
+            .filter(|&i| ds.tracks[i].label == label)
+            .collect();
         idx.shuffle(&mut rng);
         let n = idx.len();
         let n_test = ((n as f64 * test_frac).round() as usize).min(n.saturating_sub(1));
-        let n_valid =
-            ((n as f64 * valid_frac).round() as usize).min(n.saturating_sub(1 + n_test));
+        let n_valid = ((n as f64 * valid_frac).round() as usize).min(n.saturating_sub(1 + n_test));
         split.test.extend(&idx[..n_test]);
         split.valid.extend(&idx[n_test..n_test + n_valid]);
         split.train.extend(&idx[n_test + n_valid..]);
@@ -164,7 +185,11 @@ mod tests {
         let mut tracks = Vec::new();
         for (label, &n) in n_per_label.iter().enumerate() {
             for i in 0..n {
-                tracks.push(Track { id: format!("l{label}.{i:05}"), label, path: PathBuf::new() });
+                tracks.push(Track {
+                    id: format!("l{label}.{i:05}"),
+                    label,
+                    path: PathBuf::new(),
+                });
             }
         }
         Dataset {
@@ -180,13 +205,25 @@ mod tests {
         let ds = toy(&[20, 10, 3, 1]);
         let s = random(&ds, 0.15, 0.15, 7);
         s.assert_disjoint();
-        let mut all: Vec<usize> = s.train.iter().chain(&s.valid).chain(&s.test).copied().collect();
+        let mut all: Vec<usize> = s
+            .train
+            .iter()
+            .chain(&s.valid)
+            .chain(&s.test)
+            .copied()
+            .collect();
         all.sort();
         assert_eq!(all, (0..ds.tracks.len()).collect::<Vec<_>>());
         for label in 0..4 {
-            assert!(s.train.iter().any(|&i| ds.tracks[i].label == label), "label {label} not in train");
+            assert!(
+                s.train.iter().any(|&i| ds.tracks[i].label == label),
+                "label {label} not in train"
+            );
         }
-        assert_eq!(s.test.iter().filter(|&&i| ds.tracks[i].label == 0).count(), 3);
+        assert_eq!(
+            s.test.iter().filter(|&&i| ds.tracks[i].label == 0).count(),
+            3
+        );
         assert_eq!(s, random(&ds, 0.15, 0.15, 7));
         assert_ne!(s.train, random(&ds, 0.15, 0.15, 8).train);
     }
@@ -202,7 +239,10 @@ mod tests {
             assert!((10..=12).contains(&n), "fold {f} has {n} tracks");
         }
         // the 5 tracks of label 1 land in 5 different folds
-        let mut f1: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == 1).map(|i| folds[i]).collect();
+        let mut f1: Vec<usize> = (0..labels.len())
+            .filter(|&i| labels[i] == 1)
+            .map(|i| folds[i])
+            .collect();
         f1.sort();
         f1.dedup();
         assert_eq!(f1.len(), 5);
@@ -210,7 +250,10 @@ mod tests {
 
     #[test]
     fn shared_filtered_lists_never_share_a_track() {
-        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/gtzan"));
+        let root = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/data/gtzan"
+        ));
         if !root.is_dir() {
             eprintln!("skipped: {} is absent", root.display());
             return;
@@ -222,9 +265,17 @@ mod tests {
         assert_eq!((s.train.len(), s.valid.len(), s.test.len()), (215, 92, 0));
         // and the lists themselves are disjoint, test included
         let read = |n: &str| -> Vec<String> {
-            std::fs::read_to_string(dir.join(n)).unwrap().lines().map(|l| l.trim().to_string()).collect()
+            std::fs::read_to_string(dir.join(n))
+                .unwrap()
+                .lines()
+                .map(|l| l.trim().to_string())
+                .collect()
         };
-        let (tr, va, te) = (read("train_filtered.txt"), read("valid_filtered.txt"), read("test_filtered.txt"));
+        let (tr, va, te) = (
+            read("train_filtered.txt"),
+            read("valid_filtered.txt"),
+            read("test_filtered.txt"),
+        );
         assert!(tr.iter().all(|t| !va.contains(t) && !te.contains(t)));
         assert!(va.iter().all(|v| !te.contains(v)));
     }

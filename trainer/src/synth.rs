@@ -74,7 +74,13 @@ pub fn example(c: usize, seconds: f32, rng: &mut StdRng) -> Vec<f32> {
 
 /// Writes `per_class` WAV files of `seconds` each for the first `classes` classes into
 /// `out/<label>/<label>.NNNNN.wav`.
-pub fn write_set(out: &Path, classes: usize, per_class: usize, seconds: f32, seed: u64) -> Result<()> {
+pub fn write_set(
+    out: &Path,
+    classes: usize,
+    per_class: usize,
+    seconds: f32,
+    seed: u64,
+) -> Result<()> {
     let mut rng = StdRng::seed_from_u64(seed);
     let spec = hound::WavSpec {
         channels: 1,
@@ -84,7 +90,8 @@ pub fn write_set(out: &Path, classes: usize, per_class: usize, seconds: f32, see
     };
     for (c, class) in CLASSES.iter().enumerate().take(classes) {
         let dir = out.join(class.0);
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         for i in 0..per_class {
             let path = dir.join(format!("{}.{i:05}.wav", class.0));
             let mut w = hound::WavWriter::create(&path, spec)

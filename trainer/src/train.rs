@@ -114,7 +114,11 @@ pub fn band_stats(segments: &[&Features], heads: &[HeadKind], heights: &[usize])
 }
 
 /// Normalised images of a batch, one `Vec` per head, `[batch, bands, frames]` each.
-fn normalised_images(batch: &[&Features], cfg: &ModelConfig, norm: &Normalisation) -> Vec<Vec<f32>> {
+fn normalised_images(
+    batch: &[&Features],
+    cfg: &ModelConfig,
+    norm: &Normalisation,
+) -> Vec<Vec<f32>> {
     cfg.heads
         .iter()
         .zip(&cfg.input_heights)
@@ -135,7 +139,11 @@ fn normalised_images(batch: &[&Features], cfg: &ModelConfig, norm: &Normalisatio
 }
 
 fn to_input(images: Vec<Vec<f32>>, n: usize, cfg: &ModelConfig, device: &Device) -> ModelInput {
-    let mut input = ModelInput { chroma: None, mel: None, mfcc: None };
+    let mut input = ModelInput {
+        chroma: None,
+        mel: None,
+        mfcc: None,
+    };
     for ((data, &head), &bands) in images.into_iter().zip(&cfg.heads).zip(&cfg.input_heights) {
         let t = Tensor::<4>::from_data(TensorData::new(data, [n, 1, bands, cfg.frames]), device);
         match head {
@@ -183,7 +191,8 @@ fn beta(alpha: f32, rng: &mut StdRng) -> f32 {
             let (u1, u2): (f32, f32) = (rng.random::<f32>().max(1e-12), rng.random());
             let x = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f32::consts::PI * u2).cos();
             let v = (1.0 + c * x).powi(3);
-            if v > 0.0 && rng.random::<f32>().max(1e-12).ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+            if v > 0.0 && rng.random::<f32>().max(1e-12).ln() < 0.5 * x * x + d - d * v + d * v.ln()
+            {
                 return d * v;
             }
         }
@@ -207,14 +216,25 @@ fn augment_waveform(seg: &mut [f32], gain_db: f32, tilt_db: f32, rng: &mut StdRn
 
 /// Picks which training clips the epoch's crops come from: labels drawn with probability
 /// ∝ count^(1 - balance), then a clip uniformly within the label.
-fn epoch_draws(clips: &[TrainClip], n_labels: usize, opts: &TrainOptions, rng: &mut StdRng) -> Vec<usize> {
+fn epoch_draws(
+    clips: &[TrainClip],
+    n_labels: usize,
+    opts: &TrainOptions,
+    rng: &mut StdRng,
+) -> Vec<usize> {
     let mut by_label: Vec<Vec<usize>> = vec![Vec::new(); n_labels];
     for (i, c) in clips.iter().enumerate() {
         by_label[c.label].push(i);
     }
     let weights: Vec<f64> = by_label
         .iter()
-        .map(|v| if v.is_empty() { 0.0 } else { (v.len() as f64).powf(1.0 - opts.balance as f64) })
+        .map(|v| {
+            if v.is_empty() {
+                0.0
+            } else {
+                (v.len() as f64).powf(1.0 - opts.balance as f64)
+            }
+        })
         .collect();
     let total: f64 = weights.iter().sum();
     let n = clips.len() * opts.crops_per_clip;
@@ -244,7 +264,10 @@ fn crop_features(
     opts: &TrainOptions,
     seed: u64,
 ) -> Vec<Features> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
     let chunk = draws.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = draws
@@ -252,7 +275,8 @@ fn crop_features(
             .enumerate()
             .map(|(ci, part)| {
                 s.spawn(move || {
-                    let mut rng = StdRng::seed_from_u64(seed ^ (ci as u64).wrapping_mul(0x9E37_79B9));
+                    let mut rng =
+                        StdRng::seed_from_u64(seed ^ (ci as u64).wrapping_mul(0x9E37_79B9));
                     let mut fx = FeatureExtractor::new(params.clone());
                     let mut seg = vec![0.0f32; params.segment_samples];
                     part.iter()
@@ -268,25 +292,42 @@ fn crop_features(
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("feature thread")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("feature thread"))
+            .collect()
     })
 }
 
 /// Segment probabilities `[segments, classes]` of many segments, in batches.
-pub fn predict(model: &GenreCnn, segs: &[&Features], norm: &Normalisation, device: &Device, batch: usize) -> Vec<f32> {
+pub fn predict(
+    model: &GenreCnn,
+    segs: &[&Features],
+    norm: &Normalisation,
+    device: &Device,
+    batch: usize,
+) -> Vec<f32> {
     let cfg = model.config().clone();
     let mut probs = Vec::with_capacity(segs.len() * cfg.n_classes);
     for chunk in segs.chunks(batch.max(1)) {
         let images = normalised_images(chunk, &cfg, norm);
         let logits = model.forward(to_input(images, chunk.len(), &cfg, device));
         let data = logits.into_data();
-        probs.extend(softmax_rows(data.as_slice::<f32>().expect("f32"), cfg.n_classes));
+        probs.extend(softmax_rows(
+            data.as_slice::<f32>().expect("f32"),
+            cfg.n_classes,
+        ));
     }
     probs
 }
 
 /// Validation figures of one model: (loss, segment accuracy, track accuracy, balanced track accuracy).
-pub fn evaluate_clips(model: &GenreCnn, clips: &[EvalClip], norm: &Normalisation, device: &Device) -> (f32, f32, f32, f32) {
+pub fn evaluate_clips(
+    model: &GenreCnn,
+    clips: &[EvalClip],
+    norm: &Normalisation,
+    device: &Device,
+) -> (f32, f32, f32, f32) {
     let k = model.config().n_classes;
     let segs: Vec<&Features> = clips.iter().flat_map(|c| c.segments.iter()).collect();
     if segs.is_empty() {
@@ -309,8 +350,11 @@ pub fn evaluate_clips(model: &GenreCnn, clips: &[EvalClip], norm: &Normalisation
         per_label[c.label].0 += ok as usize;
         per_label[c.label].1 += 1;
     }
-    let present: Vec<f32> =
-        per_label.iter().filter(|(_, n)| *n > 0).map(|(ok, n)| *ok as f32 / *n as f32).collect();
+    let present: Vec<f32> = per_label
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(ok, n)| *ok as f32 / *n as f32)
+        .collect();
     (
         (loss / segs.len() as f64) as f32,
         seg_ok as f32 / segs.len() as f32,
@@ -340,7 +384,9 @@ pub fn train(
     let state_file = checkpoint_dir.join("state.json");
     let ad = device.clone().autodiff();
     let mut model = GenreCnn::new(cfg, &ad);
-    let mut optim = AdamWConfig::new().with_weight_decay(opts.weight_decay).init();
+    let mut optim = AdamWConfig::new()
+        .with_weight_decay(opts.weight_decay)
+        .init();
     let mut state = CheckpointState {
         options: opts.clone(),
         normalisation: band_stats(train_fixed, &cfg.heads, &cfg.input_heights),
@@ -364,7 +410,11 @@ pub fn train(
             .map_err(|e| anyhow::anyhow!("cannot load the optimizer checkpoint: {e}"))?;
         state = saved;
         if !quiet {
-            eprintln!("resuming at epoch {} of {}", state.next_epoch + 1, opts.epochs);
+            eprintln!(
+                "resuming at epoch {} of {}",
+                state.next_epoch + 1,
+                opts.epochs
+            );
         }
     }
     let norm = state.normalisation.clone();
@@ -376,7 +426,13 @@ pub fn train(
     };
     let class_w: Vec<f32> = label_counts
         .iter()
-        .map(|&n| if opts.class_weights && n > 0 { train_clips.len() as f32 / (k as f32 * n as f32) } else { 1.0 })
+        .map(|&n| {
+            if opts.class_weights && n > 0 {
+                train_clips.len() as f32 / (k as f32 * n as f32)
+            } else {
+                1.0
+            }
+        })
         .collect();
     let steps_per_epoch = (train_clips.len() * opts.crops_per_clip).div_ceil(opts.batch_size);
     let total_steps = (steps_per_epoch * opts.epochs).max(1);
@@ -384,7 +440,8 @@ pub fn train(
 
     for epoch in state.next_epoch..opts.epochs {
         let t0 = Instant::now();
-        let mut rng = StdRng::seed_from_u64(opts.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
+        let mut rng =
+            StdRng::seed_from_u64(opts.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
         let draws = epoch_draws(train_clips, k, opts, &mut rng);
         let feats = crop_features(train_clips, &draws, &params, opts, rng.random());
         let mut order: Vec<usize> = (0..draws.len()).collect();
@@ -425,8 +482,13 @@ pub fn train(
                     let per = bands * cfg.frames;
                     let orig = img.clone();
                     for i in 0..n {
-                        let (a, b) = (&orig[i * per..(i + 1) * per], &orig[perm[i] * per..(perm[i] + 1) * per]);
-                        for (o, (x, y)) in img[i * per..(i + 1) * per].iter_mut().zip(a.iter().zip(b)) {
+                        let (a, b) = (
+                            &orig[i * per..(i + 1) * per],
+                            &orig[perm[i] * per..(perm[i] + 1) * per],
+                        );
+                        for (o, (x, y)) in
+                            img[i * per..(i + 1) * per].iter_mut().zip(a.iter().zip(b))
+                        {
                             *o = lam * x + (1.0 - lam) * y;
                         }
                     }
@@ -434,7 +496,8 @@ pub fn train(
                 let orig = targets.clone();
                 for i in 0..n {
                     for c in 0..k {
-                        targets[i * k + c] = lam * orig[i * k + c] + (1.0 - lam) * orig[perm[i] * k + c];
+                        targets[i * k + c] =
+                            lam * orig[i * k + c] + (1.0 - lam) * orig[perm[i] * k + c];
                     }
                 }
             }
@@ -457,7 +520,11 @@ pub fn train(
             }
             let pred = logits.argmax(1).into_data();
             let pred = pred.iter::<i64>().collect::<Vec<_>>();
-            correct += pred.iter().zip(&labels).filter(|(p, l)| **p as usize == **l).count() as f64;
+            correct += pred
+                .iter()
+                .zip(&labels)
+                .filter(|(p, l)| **p as usize == **l)
+                .count() as f64;
             loss_sum += loss_value as f64 * n as f64;
             seen += n;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -484,14 +551,23 @@ pub fn train(
             seconds: t0.elapsed().as_secs_f32(),
         };
         // Best = highest valid track accuracy, ties broken by lower valid loss.
-        let score = if valid.is_empty() { (epoch as f32, 0.0) } else { (vt, -vl) };
+        let score = if valid.is_empty() {
+            (epoch as f32, 0.0)
+        } else {
+            (vt, -vl)
+        };
         let improved = score > state.best_score;
         if improved {
             state.best_score = score;
             state.best_epoch = epoch + 1;
-            eval_model.clone().save_file(checkpoint_dir.join("best.bpk.tmp"))
+            eval_model
+                .clone()
+                .save_file(checkpoint_dir.join("best.bpk.tmp"))
                 .map_err(|e| anyhow::anyhow!("cannot save the best model: {e}"))?;
-            std::fs::rename(checkpoint_dir.join("best.bpk.tmp"), checkpoint_dir.join("best.bpk"))?;
+            std::fs::rename(
+                checkpoint_dir.join("best.bpk.tmp"),
+                checkpoint_dir.join("best.bpk"),
+            )?;
         }
         if !quiet {
             let done = epoch + 1 - state.history.first().map_or(0, |h| h.epoch - 1);
@@ -514,17 +590,32 @@ pub fn train(
         state.history.push(stats);
         state.next_epoch = epoch + 1;
         // Checkpoint: model, optimizer, then the state that names them (all written atomically).
-        model.clone().save_file(checkpoint_dir.join("last.bpk.tmp"))
+        model
+            .clone()
+            .save_file(checkpoint_dir.join("last.bpk.tmp"))
             .map_err(|e| anyhow::anyhow!("cannot save the checkpoint: {e}"))?;
-        optim.save(checkpoint_dir.join("optim.bpk.tmp"))
+        optim
+            .save(checkpoint_dir.join("optim.bpk.tmp"))
             .map_err(|e| anyhow::anyhow!("cannot save the optimizer: {e}"))?;
-        std::fs::rename(checkpoint_dir.join("last.bpk.tmp"), checkpoint_dir.join("last.bpk"))?;
-        std::fs::rename(checkpoint_dir.join("optim.bpk.tmp"), checkpoint_dir.join("optim.bpk"))?;
-        std::fs::write(checkpoint_dir.join("state.json.tmp"), serde_json::to_vec_pretty(&state)?)?;
+        std::fs::rename(
+            checkpoint_dir.join("last.bpk.tmp"),
+            checkpoint_dir.join("last.bpk"),
+        )?;
+        std::fs::rename(
+            checkpoint_dir.join("optim.bpk.tmp"),
+            checkpoint_dir.join("optim.bpk"),
+        )?;
+        std::fs::write(
+            checkpoint_dir.join("state.json.tmp"),
+            serde_json::to_vec_pretty(&state)?,
+        )?;
         std::fs::rename(checkpoint_dir.join("state.json.tmp"), &state_file)?;
         if !valid.is_empty() && epoch + 1 - state.best_epoch >= opts.patience {
             if !quiet {
-                eprintln!("early stop: no better validation score for {} epochs", opts.patience);
+                eprintln!(
+                    "early stop: no better validation score for {} epochs",
+                    opts.patience
+                );
             }
             break;
         }
@@ -536,7 +627,12 @@ pub fn train(
         )
         .map_err(|e| anyhow::anyhow!("cannot load the best model: {e}"))?
         .valid();
-    Ok(TrainOutcome { model: best, normalisation: norm, history: state.history, best_epoch: state.best_epoch })
+    Ok(TrainOutcome {
+        model: best,
+        normalisation: norm,
+        history: state.history,
+        best_epoch: state.best_epoch,
+    })
 }
 
 #[cfg(test)]
@@ -555,7 +651,10 @@ mod tests {
     #[test]
     fn balanced_draws_equalise_labels() {
         let clips: Vec<TrainClip> = (0..50)
-            .map(|i| TrainClip { label: usize::from(i >= 45), samples: vec![] })
+            .map(|i| TrainClip {
+                label: usize::from(i >= 45),
+                samples: vec![],
+            })
             .collect();
         let mut o = test_options();
         o.crops_per_clip = 40;

@@ -13,17 +13,46 @@ fn trainer() -> Command {
 }
 
 fn ok(out: Output) -> String {
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "trainer failed:\n{text}");
     text
 }
 
 fn small_run_args(data: &Path, out: &Path, epochs: usize) -> Vec<String> {
     [
-        "--data", data.to_str().unwrap(), "--split", "random", "--seed", "3", "--backend", "flex",
-        "--epochs", &epochs.to_string(), "--crops", "4", "--batch-size", "8", "--channels", "4,8,16",
-        "--hidden", "16", "--mixup", "0", "--no-spec-augment", "--patience", "100",
-        "--out", out.to_str().unwrap(), "--no-install", "--no-cache", "--quiet", "--synthetic",
+        "--data",
+        data.to_str().unwrap(),
+        "--split",
+        "random",
+        "--seed",
+        "3",
+        "--backend",
+        "flex",
+        "--epochs",
+        &epochs.to_string(),
+        "--crops",
+        "4",
+        "--batch-size",
+        "8",
+        "--channels",
+        "4,8,16",
+        "--hidden",
+        "16",
+        "--mixup",
+        "0",
+        "--no-spec-augment",
+        "--patience",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-install",
+        "--no-cache",
+        "--quiet",
+        "--synthetic",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -36,7 +65,13 @@ fn report(out: &Path) -> Value {
 
 fn synth(dir: &Path, classes: usize, per_class: usize) {
     ok(trainer()
-        .args(["synth", "--out", dir.to_str().unwrap(), "--classes", &classes.to_string()])
+        .args([
+            "synth",
+            "--out",
+            dir.to_str().unwrap(),
+            "--classes",
+            &classes.to_string(),
+        ])
         .args(["--per-class", &per_class.to_string(), "--seconds", "4"])
         .output()
         .unwrap());
@@ -48,45 +83,93 @@ fn trains_on_generated_signals_exports_and_classifies() {
     let data = tmp.path().join("data");
     synth(&data, 3, 6);
     // a corrupt file is reported and skipped, never fatal
-    std::fs::write(data.join("slow-c-major-pure").join("broken.wav"), b"RIFF....not a wave").unwrap();
+    std::fs::write(
+        data.join("slow-c-major-pure").join("broken.wav"),
+        b"RIFF....not a wave",
+    )
+    .unwrap();
     let out = tmp.path().join("run");
-    let log = ok(trainer().args(small_run_args(&data, &out, 6)).output().unwrap());
-    assert!(log.contains("skipped") && log.contains("broken.wav"), "{log}");
+    let log = ok(trainer()
+        .args(small_run_args(&data, &out, 6))
+        .output()
+        .unwrap());
+    assert!(
+        log.contains("skipped") && log.contains("broken.wav"),
+        "{log}"
+    );
 
     let r = report(&out);
     let hist = r["history"].as_array().unwrap();
     assert_eq!(hist.len(), 6);
     let first = hist[0]["train_loss"].as_f64().unwrap();
     let last = hist[5]["train_loss"].as_f64().unwrap();
-    assert!(last < 0.8 * first, "training loss did not fall: {first} → {last}");
+    assert!(
+        last < 0.8 * first,
+        "training loss did not fall: {first} → {last}"
+    );
 
     // the manifest's labels are the folder's, in order, and it says it is not music
-    let manifest: Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    let labels: Vec<&str> = manifest["labels"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
-    let mut dirs: Vec<String> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let labels: Vec<&str> = manifest["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    let mut dirs: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
     dirs.sort();
     assert_eq!(labels, dirs);
     assert_eq!(manifest["trained_on"]["real_music"], Value::Bool(false));
 
-    for name in ["loss.png", "accuracy.png", "confusion-valid.png", "report.txt", "model.genre"] {
+    for name in [
+        "loss.png",
+        "accuracy.png",
+        "confusion-valid.png",
+        "report.txt",
+        "model.genre",
+    ] {
         assert!(out.join(name).is_file(), "{name} missing");
     }
 
     // classify prints the model's labels for a file of each class
-    let file = data.join(&labels[1]).join(format!("{}.00000.wav", labels[1]));
+    let file = data
+        .join(&labels[1])
+        .join(format!("{}.00000.wav", labels[1]));
     let text = ok(trainer()
-        .args(["classify", "--json", "--model", out.join("model.genre").to_str().unwrap(), file.to_str().unwrap()])
+        .args([
+            "classify",
+            "--json",
+            "--model",
+            out.join("model.genre").to_str().unwrap(),
+            file.to_str().unwrap(),
+        ])
         .output()
         .unwrap());
-    let line: Value = serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    let line: Value =
+        serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
     assert_eq!(line["labels"].as_array().unwrap().len(), 3);
     assert!(labels.contains(&line["top"].as_str().unwrap()));
-    let p: f64 = line["probabilities"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).sum();
+    let p: f64 = line["probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .sum();
     assert!((p - 1.0).abs() < 1e-4);
 
     // evaluate prints one JSON line of metrics
     let text = ok(trainer()
-        .args(["evaluate", "--model", out.join("model.genre").to_str().unwrap(), "--data", data.to_str().unwrap()])
+        .args([
+            "evaluate",
+            "--model",
+            out.join("model.genre").to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ])
         .args(["--split", "valid", "--split-mode", "random", "--seed", "3"])
         .output()
         .unwrap());
@@ -119,16 +202,26 @@ fn an_interrupted_run_resumes_where_it_stopped() {
     child.wait().unwrap();
     let done: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
     let stopped_at = done["next_epoch"].as_u64().unwrap();
-    assert!(stopped_at < 40, "the run finished before it could be interrupted");
+    assert!(
+        stopped_at < 40,
+        "the run finished before it could be interrupted"
+    );
 
     let mut resumed = args.clone();
     resumed.retain(|a| a != "--quiet");
     resumed.push("--resume".into());
     let log = ok(trainer().args(&resumed).output().unwrap());
-    assert!(log.contains(&format!("resuming at epoch {}", stopped_at + 1)), "{log}");
+    assert!(
+        log.contains(&format!("resuming at epoch {}", stopped_at + 1)),
+        "{log}"
+    );
     let hist = report(&out)["history"].as_array().unwrap().clone();
     let epochs: Vec<u64> = hist.iter().map(|h| h["epoch"].as_u64().unwrap()).collect();
-    assert_eq!(epochs, (1..=40).collect::<Vec<_>>(), "history must continue without a gap or repeat");
+    assert_eq!(
+        epochs,
+        (1..=40).collect::<Vec<_>>(),
+        "history must continue without a gap or repeat"
+    );
 
     // different options refuse to resume
     let mut other = args.clone();
@@ -142,10 +235,17 @@ fn an_interrupted_run_resumes_where_it_stopped() {
 
 #[test]
 fn missing_data_folder_explains_gtzan() {
-    let out = trainer().args(["--data", "/no/such/gtzan", "--no-install"]).output().unwrap();
+    let out = trainer()
+        .args(["--data", "/no/such/gtzan", "--no-install"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("/no/such/gtzan") && err.contains("GTZAN") && err.contains("layout") || err.contains("ROOT/blues"), "{err}");
+    assert!(
+        err.contains("/no/such/gtzan") && err.contains("GTZAN") && err.contains("layout")
+            || err.contains("ROOT/blues"),
+        "{err}"
+    );
     let out = trainer().arg("--no-install").output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--data"));
@@ -167,8 +267,16 @@ fn recipe_runs_on_a_few_real_gtzan_clips() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("gtzan");
     let lists = gtzan.join("../splits");
-    let train: Vec<String> = std::fs::read_to_string(lists.join("train_filtered.txt")).unwrap().lines().map(String::from).collect();
-    let valid: Vec<String> = std::fs::read_to_string(lists.join("valid_filtered.txt")).unwrap().lines().map(String::from).collect();
+    let train: Vec<String> = std::fs::read_to_string(lists.join("train_filtered.txt"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let valid: Vec<String> = std::fs::read_to_string(lists.join("valid_filtered.txt"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
     let genres = ["blues", "classical", "metal"];
     let mut wanted = Vec::new();
     for g in genres {
@@ -178,23 +286,56 @@ fn recipe_runs_on_a_few_real_gtzan_clips() {
     for id in &wanted {
         let genre = id.split('.').next().unwrap();
         std::fs::create_dir_all(data.join(genre)).unwrap();
-        std::os::unix::fs::symlink(gtzan.join(genre).join(format!("{id}.ogg")), data.join(genre).join(format!("{id}.ogg"))).unwrap();
+        std::os::unix::fs::symlink(
+            gtzan.join(genre).join(format!("{id}.ogg")),
+            data.join(genre).join(format!("{id}.ogg")),
+        )
+        .unwrap();
     }
     let out = tmp.path().join("run");
     ok(trainer()
-        .args(["--data", data.to_str().unwrap(), "--split-dir", lists.to_str().unwrap(), "--backend", "flex"])
+        .args([
+            "--data",
+            data.to_str().unwrap(),
+            "--split-dir",
+            lists.to_str().unwrap(),
+            "--backend",
+            "flex",
+        ])
         // three genre folders are not the ten of GTZAN, so the 5-file minimum would apply
         .args(["--min-files", "3"])
-        .args(["--epochs", "4", "--crops", "6", "--batch-size", "8", "--mixup", "0", "--no-spec-augment"])
-        .args(["--out", out.to_str().unwrap(), "--no-install", "--no-cache", "--quiet", "--patience", "100"])
+        .args([
+            "--epochs",
+            "4",
+            "--crops",
+            "6",
+            "--batch-size",
+            "8",
+            "--mixup",
+            "0",
+            "--no-spec-augment",
+        ])
+        .args([
+            "--out",
+            out.to_str().unwrap(),
+            "--no-install",
+            "--no-cache",
+            "--quiet",
+            "--patience",
+            "100",
+        ])
         .output()
         .unwrap());
     let r = report(&out);
     let hist = r["history"].as_array().unwrap();
     let first = hist[0]["train_loss"].as_f64().unwrap();
     let last = hist.last().unwrap()["train_loss"].as_f64().unwrap();
-    assert!(last < first, "loss did not fall on real clips: {first} → {last}");
-    let m: Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(
+        last < first,
+        "loss did not fall on real clips: {first} → {last}"
+    );
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["labels"], serde_json::json!(genres));
     assert_eq!(m["trained_on"]["train_files"]["blues"], 3);
     assert_eq!(m["trained_on"]["valid_files"]["metal"], 1);
