@@ -148,3 +148,59 @@ fn a_new_manifest_keeps_the_weights() {
         Err(LoadError::Manifest(_))
     ));
 }
+
+/// Centring every head makes a model blind to each band's level over the segment (a recording's
+/// colour), and it survives the trip through a model file.
+#[test]
+fn centred_model_ignores_a_constant_per_band_offset() {
+    use burn::tensor::{Tensor, TensorData};
+    use genre::model::ModelInput;
+    let device = Device::ndarray();
+    let input = |offset: bool, config: &ModelConfig| {
+        let frames = config.frames;
+        let image = |bands: usize, seed: f32| {
+            let data: Vec<f32> = (0..2 * bands * frames)
+                .map(|i| {
+                    let b = (i / frames) % bands;
+                    (seed * i as f32).sin() + if offset { 0.5 * b as f32 - 3.0 } else { 0.0 }
+                })
+                .collect();
+            Some(Tensor::<4>::from_data(
+                TensorData::new(data, [2, 1, bands, frames]),
+                &device,
+            ))
+        };
+        ModelInput {
+            chroma: image(config.input_heights[0], 0.37),
+            mel: image(config.input_heights[1], 0.11),
+            mfcc: image(config.input_heights[2], 0.73),
+        }
+    };
+    for centre in [true, false] {
+        let mut config = ModelConfig::new(3, &HeadKind::ALL, Fusion::Concat);
+        if centre {
+            config.centred_heads = HeadKind::ALL.to_vec();
+        }
+        let model = GenreCnn::new(&config, &device).valid();
+        let a = model.forward(input(false, &config)).into_data();
+        let b = model.forward(input(true, &config)).into_data();
+        let diff = a
+            .as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .zip(b.as_slice::<f32>().unwrap())
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
+        if centre {
+            assert!(diff < 1e-4, "centred model moved by {diff}");
+            let bytes = encode_model_file(&manifest(&config), model).unwrap();
+            let (m, _) = decode_model_file(&bytes).unwrap();
+            assert_eq!(m.model.centred_heads, HeadKind::ALL.to_vec());
+        } else {
+            assert!(
+                diff > 1e-3,
+                "an uncentred model should see the offset ({diff})"
+            );
+        }
+    }
+}

@@ -73,6 +73,12 @@ pub struct ModelConfig {
     pub input_heights: Vec<usize>,
     /// Frames per segment (width of every input image).
     pub frames: usize,
+    /// Heads whose input has each band's mean over the segment's frames subtracted before the
+    /// first conv block (for MFCC: cepstral mean normalisation), so the head sees how the
+    /// spectrum moves, not the recording's average colour, which differs more between artists
+    /// than between genres. Empty in models saved before it existed.
+    #[serde(default)]
+    pub centred_heads: Vec<HeadKind>,
 }
 
 impl ModelConfig {
@@ -99,6 +105,7 @@ impl ModelConfig {
             n_classes,
             input_heights,
             frames: p.segment_frames(),
+            centred_heads: Vec::new(),
         }
     }
 
@@ -128,6 +135,12 @@ impl ModelConfig {
             return Err(format!(
                 "a classifier needs at least 2 labels, got {}",
                 self.n_classes
+            ));
+        }
+        if let Some(h) = self.centred_heads.iter().find(|h| !self.heads.contains(h)) {
+            return Err(format!(
+                "centred head {} is not one of the model's heads",
+                h.name()
             ));
         }
         if !(0.0..1.0).contains(&self.dropout) {

@@ -144,6 +144,11 @@ impl GenreCnn {
                 let x = input
                     .take(kind)
                     .unwrap_or_else(|| panic!("the model's {} head got no input", kind.name()));
+                let x = if self.config.centred_heads.contains(&kind) {
+                    x.clone() - x.mean_dim(3)
+                } else {
+                    x
+                };
                 head.forward(x)
             })
             .collect();

@@ -41,6 +41,11 @@ pub struct TrainArgs {
     pub hidden: usize,
     #[arg(long, default_value_t = 0.3)]
     pub dropout: f64,
+    /// Heads whose input loses each band's mean over the segment, comma-separated, "all" or
+    /// "none" (for MFCC this is cepstral mean normalisation; see ModelConfig::centred_heads).
+    /// Centring all three was worth +14 points of valid track accuracy (BENCHMARKS.md).
+    #[arg(long, default_value = "all")]
+    pub centre: String,
     #[arg(long, default_value_t = 40)]
     pub epochs: usize,
     #[arg(long, default_value_t = 32)]
@@ -62,8 +67,16 @@ pub struct TrainArgs {
     /// Mixup Beta(α, α); 0 switches it off.
     #[arg(long, default_value_t = 0.2)]
     pub mixup: f32,
+    /// Probability of blanking one whole head's image of a training example (modality
+    /// dropout), so the fused model cannot lean on one feature alone.
+    #[arg(long, default_value_t = 0.0)]
+    pub head_dropout: f32,
     #[arg(long)]
     pub no_spec_augment: bool,
+    /// Crops start only on the 3-s grid (the 10 fixed segments of a 30-s clip) instead of
+    /// anywhere: the ablation of overlapping segments.
+    #[arg(long)]
+    pub no_overlap: bool,
     #[arg(long, default_value_t = 6.0)]
     pub gain_db: f32,
     #[arg(long, default_value_t = 6.0)]
@@ -129,6 +142,11 @@ impl TrainArgs {
             .collect::<Result<_>>()?;
         model.hidden = self.hidden;
         model.dropout = self.dropout;
+        model.centred_heads = match self.centre.trim() {
+            "none" => Vec::new(),
+            "all" => model.heads.clone(),
+            list => parse_heads(list)?,
+        };
         model.validate().map_err(|e| anyhow::anyhow!(e))?;
         Ok(TrainOptions {
             model,
@@ -142,7 +160,9 @@ impl TrainArgs {
             balance: self.balance.clamp(0.0, 1.0),
             class_weights: self.class_weights,
             mixup_alpha: self.mixup,
+            head_dropout: self.head_dropout.clamp(0.0, 1.0),
             spec_augment: !self.no_spec_augment,
+            overlap: !self.no_overlap,
             gain_db: self.gain_db,
             tilt_db: self.tilt_db,
         })
@@ -389,13 +409,19 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
             split: split.description.clone(),
             date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
             notes: format!(
-                "best epoch {} of {}; {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, gain ±{} dB, tilt ±{} dB; trained on {device_name}",
+                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, gain ±{} dB, tilt ±{} dB; trained on {device_name}",
                 outcome.best_epoch,
                 outcome.history.len(),
                 opts.crops_per_clip,
+                if opts.overlap {
+                    "overlapping"
+                } else {
+                    "grid-aligned"
+                },
                 opts.balance,
                 opts.mixup_alpha,
                 opts.spec_augment,
+                opts.head_dropout,
                 opts.gain_db,
                 opts.tilt_db
             ),

@@ -37,11 +37,21 @@ pub struct TrainOptions {
     pub class_weights: bool,
     /// Beta(α, α) mixup between examples of a batch; 0 switches it off.
     pub mixup_alpha: f32,
+    /// Probability of blanking one randomly chosen head's image of an example (with ≥ 2 heads).
+    #[serde(default)]
+    pub head_dropout: f32,
     /// SpecAugment-style masks: one time band and one frequency band per head image.
     pub spec_augment: bool,
+    /// Crops start anywhere (overlapping segments); false: only on the 3-s grid.
+    #[serde(default = "yes")]
+    pub overlap: bool,
     /// Random gain in ± dB and a random spectral tilt of ± dB across the band (EQ).
     pub gain_db: f32,
     pub tilt_db: f32,
+}
+
+fn yes() -> bool {
+    true
 }
 
 pub struct TrainClip {
@@ -178,6 +188,21 @@ fn spec_augment(images: &mut [Vec<f32>], n: usize, cfg: &ModelConfig, rng: &mut 
     }
 }
 
+/// Modality dropout on normalised images: with probability `p`, one randomly chosen head's
+/// image of an example becomes all zeros (= the band means). Needs at least two heads.
+fn head_dropout(images: &mut [Vec<f32>], n: usize, cfg: &ModelConfig, p: f32, rng: &mut StdRng) {
+    if images.len() < 2 {
+        return;
+    }
+    for i in 0..n {
+        if rng.random::<f32>() < p {
+            let h = rng.random_range(0..images.len());
+            let per = cfg.input_heights[h] * cfg.frames;
+            images[h][i * per..(i + 1) * per].fill(0.0);
+        }
+    }
+}
+
 /// A sample from Beta(α, α) via two Gamma draws (Marsaglia–Tsang for α ≥ 1, boosted below).
 fn beta(alpha: f32, rng: &mut StdRng) -> f32 {
     fn gamma(a: f32, rng: &mut StdRng) -> f32 {
@@ -256,6 +281,17 @@ fn epoch_draws(
         .collect()
 }
 
+/// Where a random crop of `seg` samples starts in a clip of `len`: anywhere, or (without
+/// overlap) only at multiples of `seg`, i.e. one of the clip's fixed segments.
+fn crop_start(len: usize, seg: usize, overlap: bool, rng: &mut StdRng) -> usize {
+    let max_start = len.saturating_sub(seg);
+    if overlap {
+        rng.random_range(0..=max_start)
+    } else {
+        rng.random_range(0..=max_start / seg.max(1)) * seg
+    }
+}
+
 /// Features of random crops (with waveform augmentation), computed on all cores.
 fn crop_features(
     clips: &[TrainClip],
@@ -282,8 +318,8 @@ fn crop_features(
                     part.iter()
                         .map(|&i| {
                             let s = &clips[i].samples;
-                            let max_start = s.len().saturating_sub(params.segment_samples);
-                            let start = rng.random_range(0..=max_start);
+                            let start =
+                                crop_start(s.len(), params.segment_samples, opts.overlap, &mut rng);
                             genre::features::segment_into(s, start, &mut seg);
                             augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, &mut rng);
                             fx.compute(&seg)
@@ -469,6 +505,9 @@ pub fn train(
             let mut images = normalised_images(&batch, cfg, &norm);
             if opts.spec_augment {
                 spec_augment(&mut images, n, cfg, &mut rng);
+            }
+            if opts.head_dropout > 0.0 {
+                head_dropout(&mut images, n, cfg, opts.head_dropout, &mut rng);
             }
             let mut targets = vec![0.0f32; n * k];
             for (i, &l) in labels.iter().enumerate() {
@@ -668,6 +707,60 @@ mod tests {
         assert!((small - 0.1).abs() < 0.03, "{small}");
     }
 
+    #[test]
+    fn grid_crops_start_on_segment_boundaries_and_overlapping_ones_do_not() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let (len, seg) = (10 * 1000 + 300, 1000);
+        let grid: Vec<usize> = (0..500)
+            .map(|_| crop_start(len, seg, false, &mut rng))
+            .collect();
+        assert!(grid.iter().all(|s| s % seg == 0 && s + seg <= len));
+        assert_eq!(
+            grid.iter().collect::<std::collections::BTreeSet<_>>().len(),
+            10,
+            "the ten whole segments of the clip"
+        );
+        let free: Vec<usize> = (0..500)
+            .map(|_| crop_start(len, seg, true, &mut rng))
+            .collect();
+        assert!(free.iter().all(|s| s + seg <= len));
+        assert!(free.iter().filter(|s| *s % seg != 0).count() > 400);
+        assert_eq!(
+            crop_start(500, seg, true, &mut rng),
+            0,
+            "a short clip starts at 0"
+        );
+    }
+
+    #[test]
+    fn head_dropout_blanks_exactly_one_whole_head_per_example() {
+        let cfg = ModelConfig::new(2, &HeadKind::ALL, genre::model::Fusion::Concat);
+        let n = 6;
+        let mut images: Vec<Vec<f32>> = cfg
+            .input_heights
+            .iter()
+            .map(|&h| vec![1.0; n * h * cfg.frames])
+            .collect();
+        head_dropout(&mut images, n, &cfg, 1.0, &mut StdRng::seed_from_u64(2));
+        for i in 0..n {
+            let blank: Vec<bool> = images
+                .iter()
+                .zip(&cfg.input_heights)
+                .map(|(img, &h)| {
+                    let part = &img[i * h * cfg.frames..(i + 1) * h * cfg.frames];
+                    assert!(part.iter().all(|&x| x == 0.0) || part.iter().all(|&x| x == 1.0));
+                    part[0] == 0.0
+                })
+                .collect();
+            assert_eq!(blank.iter().filter(|b| **b).count(), 1, "example {i}");
+        }
+        let mut untouched = images.clone();
+        untouched.iter_mut().for_each(|v| v.fill(1.0));
+        let before = untouched.clone();
+        head_dropout(&mut untouched, n, &cfg, 0.0, &mut StdRng::seed_from_u64(2));
+        assert_eq!(untouched, before);
+    }
+
     pub fn test_options() -> TrainOptions {
         TrainOptions {
             model: ModelConfig::new(2, &HeadKind::ALL, genre::model::Fusion::Concat),
@@ -681,7 +774,9 @@ mod tests {
             balance: 0.0,
             class_weights: false,
             mixup_alpha: 0.0,
+            head_dropout: 0.0,
             spec_augment: false,
+            overlap: true,
             gain_db: 0.0,
             tilt_db: 0.0,
         }
