@@ -1,5 +1,6 @@
 //! The multi-head CNN: one convolutional head per feature image (chromagram, mel spectrogram,
-//! MFCC), each conv → batch norm → ReLU → max-pool blocks and global average pooling, fused
+//! MFCC), each (optionally centred per band over the segment, see
+//! [`ModelConfig::centred_heads`]) conv → batch norm → ReLU → max-pool blocks and global average pooling, fused
 //! (concatenation, mean or sum), then two fully connected layers with dropout to the logits.
 //!
 //! The module runs on whatever `Device` its tensors live on (burn 0.22 dispatches at run
