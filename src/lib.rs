@@ -10,3 +10,17 @@ pub mod model;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+/// GTZAN's ten genres, in the alphabetical order of its folders (and of a model's labels).
+pub const GTZAN_GENRES: [&str; 10] = [
+    "blues",
+    "classical",
+    "country",
+    "disco",
+    "hiphop",
+    "jazz",
+    "metal",
+    "pop",
+    "reggae",
+    "rock",
+];

@@ -117,21 +117,7 @@ fn write_untrained_dev_model() {
         eprintln!("set GENRE_DEV_MODEL_OUT to the file to write");
         return;
     };
-    let labels: Vec<String> = [
-        "blues",
-        "classical",
-        "country",
-        "disco",
-        "hiphop",
-        "jazz",
-        "metal",
-        "pop",
-        "reggae",
-        "rock",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let labels: Vec<String> = genre::GTZAN_GENRES.iter().map(|s| s.to_string()).collect();
     let config = ModelConfig::new(labels.len(), &HeadKind::ALL, Fusion::Concat);
     let stats = |head, n: usize, mean: f32, std: f32| BandStats {
         head,

@@ -6,18 +6,7 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
 pub const AUDIO_EXTENSIONS: [&str; 5] = ["wav", "au", "ogg", "mp3", "flac"];
-pub const GTZAN_GENRES: [&str; 10] = [
-    "blues",
-    "classical",
-    "country",
-    "disco",
-    "hiphop",
-    "jazz",
-    "metal",
-    "pop",
-    "reggae",
-    "rock",
-];
+use genre::GTZAN_GENRES;
 
 pub const GTZAN_HELP: &str = "\
 GTZAN is the 1000-clip genre collection of Tzanetakis and Cook (2002): ten genre folders of
