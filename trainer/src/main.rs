@@ -6,6 +6,7 @@ mod cache;
 mod commands;
 mod dataset;
 mod decode;
+mod ema;
 mod export;
 mod features_cmd;
 mod npy;

@@ -81,6 +81,10 @@ pub struct TrainArgs {
     pub gain_db: f32,
     #[arg(long, default_value_t = 6.0)]
     pub tilt_db: f32,
+    /// Evaluate and export an exponential moving average of the weights over about this many
+    /// epochs (Polyak averaging) instead of the last step's weights; 0 switches it off.
+    #[arg(long, default_value_t = 0.0)]
+    pub ema_epochs: f32,
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: BackendChoice,
     /// Run folder: checkpoints, report, exported model.
@@ -165,6 +169,7 @@ impl TrainArgs {
             overlap: !self.no_overlap,
             gain_db: self.gain_db,
             tilt_db: self.tilt_db,
+            ema_epochs: self.ema_epochs.max(0.0),
         })
     }
 
@@ -409,7 +414,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
             split: split.description.clone(),
             date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
             notes: format!(
-                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, gain ±{} dB, tilt ±{} dB; trained on {device_name}",
+                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, gain ±{} dB, tilt ±{} dB{}; trained on {device_name}",
                 outcome.best_epoch,
                 outcome.history.len(),
                 opts.crops_per_clip,
@@ -423,7 +428,12 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
                 opts.spec_augment,
                 opts.head_dropout,
                 opts.gain_db,
-                opts.tilt_db
+                opts.tilt_db,
+                if opts.ema_epochs > 0.0 {
+                    format!("; weights averaged over ~{} epochs (EMA)", opts.ema_epochs)
+                } else {
+                    String::new()
+                }
             ),
         },
         scores,

@@ -18,6 +18,8 @@ use genre::features::{FeatureExtractor, FeatureParams, Features};
 use genre::inference::{BandStats, Normalisation, head_image, softmax_rows};
 use genre::model::{GenreCnn, HeadKind, ModelConfig, ModelInput};
 
+use crate::ema::WeightAverage;
+
 /// Everything that shapes a training run (saved in checkpoints: a resumed run must match).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainOptions {
@@ -48,6 +50,10 @@ pub struct TrainOptions {
     /// Random gain in ± dB and a random spectral tilt of ± dB across the band (EQ).
     pub gain_db: f32,
     pub tilt_db: f32,
+    /// Keep an exponential moving average of the weights over about this many epochs and
+    /// evaluate, early-stop and export the average instead of the last step's weights; 0: off.
+    #[serde(default)]
+    pub ema_epochs: f32,
 }
 
 fn yes() -> bool {
@@ -86,6 +92,9 @@ struct CheckpointState {
     history: Vec<EpochStats>,
     best_epoch: usize,
     best_score: (f32, f32),
+    /// Updates folded into the weight average so far (its decay ramps up with them).
+    #[serde(default)]
+    ema_updates: u64,
 }
 
 pub struct TrainOutcome {
@@ -420,6 +429,7 @@ pub fn train(
     let state_file = checkpoint_dir.join("state.json");
     let ad = device.clone().autodiff();
     let mut model = GenreCnn::new(cfg, &ad);
+    let mut resumed_average = None;
     let mut optim = AdamWConfig::new()
         .with_weight_decay(opts.weight_decay)
         .init();
@@ -430,6 +440,7 @@ pub fn train(
         history: Vec::new(),
         best_epoch: 0,
         best_score: (f32::NEG_INFINITY, f32::NEG_INFINITY),
+        ema_updates: 0,
     };
     if resume && state_file.is_file() {
         let saved: CheckpointState = serde_json::from_slice(&std::fs::read(&state_file)?)
@@ -441,6 +452,10 @@ pub fn train(
             );
         }
         model = model.load_file(checkpoint_dir.join("last.bpk"));
+        if opts.ema_epochs > 0.0 {
+            resumed_average =
+                Some(GenreCnn::new(cfg, device).load_file(checkpoint_dir.join("average.bpk")));
+        }
         optim = optim
             .load(checkpoint_dir.join("optim.bpk"))
             .map_err(|e| anyhow::anyhow!("cannot load the optimizer checkpoint: {e}"))?;
@@ -473,6 +488,13 @@ pub fn train(
     let steps_per_epoch = (train_clips.len() * opts.crops_per_clip).div_ceil(opts.batch_size);
     let total_steps = (steps_per_epoch * opts.epochs).max(1);
     let started = Instant::now();
+    let mut average = (opts.ema_epochs > 0.0).then(|| {
+        let decay = 1.0 - 1.0 / (opts.ema_epochs as f64 * steps_per_epoch as f64).max(1.0);
+        match resumed_average.take() {
+            Some(avg) => WeightAverage::resume(avg, decay, state.ema_updates),
+            None => WeightAverage::new(&model, decay),
+        }
+    });
 
     for epoch in state.next_epoch..opts.epochs {
         let t0 = Instant::now();
@@ -568,6 +590,9 @@ pub fn train(
             seen += n;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(lr, model, grads);
+            if let Some(avg) = average.as_mut() {
+                avg.update(&model);
+            }
             if let Some(b) = &bar {
                 b.set_message(format!("{:.3}", loss_sum / seen as f64));
                 b.inc(1);
@@ -576,7 +601,10 @@ pub fn train(
         if let Some(b) = bar {
             b.finish_and_clear();
         }
-        let eval_model = model.valid();
+        let eval_model = match &average {
+            Some(avg) => avg.model().clone(),
+            None => model.valid(),
+        };
         let (vl, vs, vt, vb) = evaluate_clips(&eval_model, valid, &norm, device);
         let stats = EpochStats {
             epoch: epoch + 1,
@@ -628,7 +656,17 @@ pub fn train(
         }
         state.history.push(stats);
         state.next_epoch = epoch + 1;
+        state.ema_updates = average.as_ref().map_or(0, |a| a.updates());
         // Checkpoint: model, optimizer, then the state that names them (all written atomically).
+        if average.is_some() {
+            eval_model
+                .save_file(checkpoint_dir.join("average.bpk.tmp"))
+                .map_err(|e| anyhow::anyhow!("cannot save the weight average: {e}"))?;
+            std::fs::rename(
+                checkpoint_dir.join("average.bpk.tmp"),
+                checkpoint_dir.join("average.bpk"),
+            )?;
+        }
         model
             .clone()
             .save_file(checkpoint_dir.join("last.bpk.tmp"))
@@ -779,6 +817,7 @@ mod tests {
             overlap: true,
             gain_db: 0.0,
             tilt_db: 0.0,
+            ema_epochs: 0.0,
         }
     }
 }
