@@ -46,7 +46,8 @@ pub struct TrainArgs {
     /// Centring all three was worth +14 points of valid track accuracy (BENCHMARKS.md).
     #[arg(long, default_value = "all")]
     pub centre: String,
-    #[arg(long, default_value_t = 40)]
+    /// The learning rate decays to zero over these epochs (early stopping may end sooner).
+    #[arg(long, default_value_t = 20)]
     pub epochs: usize,
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
@@ -83,8 +84,12 @@ pub struct TrainArgs {
     pub tilt_db: f32,
     /// Evaluate and export an exponential moving average of the weights over about this many
     /// epochs (Polyak averaging) instead of the last step's weights; 0 switches it off.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 2.0)]
     pub ema_epochs: f32,
+    /// Do not transpose training chromagrams by a random number of semitones (the pitch
+    /// shift of the chroma head).
+    #[arg(long)]
+    pub no_key_shift: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: BackendChoice,
     /// Run folder: checkpoints, report, exported model.
@@ -170,6 +175,7 @@ impl TrainArgs {
             gain_db: self.gain_db,
             tilt_db: self.tilt_db,
             ema_epochs: self.ema_epochs.max(0.0),
+            key_shift: !self.no_key_shift,
         })
     }
 
@@ -414,7 +420,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
             split: split.description.clone(),
             date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
             notes: format!(
-                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, gain ±{} dB, tilt ±{} dB{}; trained on {device_name}",
+                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, key shift {}, gain ±{} dB, tilt ±{} dB{}; trained on {device_name}",
                 outcome.best_epoch,
                 outcome.history.len(),
                 opts.crops_per_clip,
@@ -427,6 +433,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
                 opts.mixup_alpha,
                 opts.spec_augment,
                 opts.head_dropout,
+                opts.key_shift,
                 opts.gain_db,
                 opts.tilt_db,
                 if opts.ema_epochs > 0.0 {

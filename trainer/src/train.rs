@@ -54,6 +54,10 @@ pub struct TrainOptions {
     /// evaluate, early-stop and export the average instead of the last step's weights; 0: off.
     #[serde(default)]
     pub ema_epochs: f32,
+    /// Transpose each example's chromagram by a random number of semitones (a circular roll
+    /// of its 12 bands): a pitch shift for the chroma head, which keeps the genre.
+    #[serde(default)]
+    pub key_shift: bool,
 }
 
 fn yes() -> bool {
@@ -193,6 +197,23 @@ fn spec_augment(images: &mut [Vec<f32>], n: usize, cfg: &ModelConfig, rng: &mut 
                     row[t0..t0 + tw].fill(0.0);
                 }
             }
+        }
+    }
+}
+
+/// Rolls each example's chromagram by a random 0–11 semitones (band b → (b + k) mod 12).
+/// Applied to normalised images: the 12 bands' statistics are nearly equal, and centring
+/// removes the band means in the model anyway.
+fn key_shift(images: &mut [Vec<f32>], n: usize, cfg: &ModelConfig, rng: &mut StdRng) {
+    let Some(h) = cfg.heads.iter().position(|&k| k == HeadKind::Chroma) else {
+        return;
+    };
+    let (bands, t) = (cfg.input_heights[h], cfg.frames);
+    for i in 0..n {
+        let k = rng.random_range(0..bands);
+        if k > 0 {
+            // Rotating the rows right by k moves band b to b + k.
+            images[h][i * bands * t..(i + 1) * bands * t].rotate_right(k * t);
         }
     }
 }
@@ -525,6 +546,9 @@ pub fn train(
             let labels: Vec<usize> = idx.iter().map(|&i| train_clips[draws[i]].label).collect();
             let n = batch.len();
             let mut images = normalised_images(&batch, cfg, &norm);
+            if opts.key_shift {
+                key_shift(&mut images, n, cfg, &mut rng);
+            }
             if opts.spec_augment {
                 spec_augment(&mut images, n, cfg, &mut rng);
             }
@@ -771,6 +795,49 @@ mod tests {
     }
 
     #[test]
+    fn key_shift_transposes_whole_chroma_rows_and_leaves_other_heads_alone() {
+        let cfg = ModelConfig::new(2, &HeadKind::ALL, genre::model::Fusion::Concat);
+        let h = cfg
+            .heads
+            .iter()
+            .position(|&k| k == HeadKind::Chroma)
+            .unwrap();
+        let (n, t) = (40, cfg.frames);
+        // Every value names its example and band: 100·i + b.
+        let mut images: Vec<Vec<f32>> = cfg
+            .input_heights
+            .iter()
+            .map(|&bands| {
+                (0..n * bands * t)
+                    .map(|j| (100 * (j / (bands * t)) + (j / t) % bands) as f32)
+                    .collect()
+            })
+            .collect();
+        let before = images.clone();
+        key_shift(&mut images, n, &cfg, &mut StdRng::seed_from_u64(4));
+        let mut shifts = std::collections::BTreeSet::new();
+        for i in 0..n {
+            let row = |b: usize| &images[h][(i * 12 + b) * t..(i * 12 + b + 1) * t];
+            // Band 0 now holds band (12 - shift) mod 12.
+            let shift = (12 - row(0)[0] as usize % 100) % 12;
+            shifts.insert(shift);
+            for b in 0..12 {
+                let src = (b + 12 - shift) % 12;
+                assert!(
+                    row(b).iter().all(|&x| x == (100 * i + src) as f32),
+                    "example {i} band {b}"
+                );
+            }
+        }
+        assert!(shifts.len() > 6, "random shifts, not one: {shifts:?}");
+        for (j, (a, b)) in images.iter().zip(&before).enumerate() {
+            if j != h {
+                assert_eq!(a, b, "head {j} untouched");
+            }
+        }
+    }
+
+    #[test]
     fn head_dropout_blanks_exactly_one_whole_head_per_example() {
         let cfg = ModelConfig::new(2, &HeadKind::ALL, genre::model::Fusion::Concat);
         let n = 6;
@@ -818,6 +885,7 @@ mod tests {
             gain_db: 0.0,
             tilt_db: 0.0,
             ema_epochs: 0.0,
+            key_shift: false,
         }
     }
 }
