@@ -79,6 +79,7 @@ impl WeightAverage {
         self.updates += 1;
     }
 
+    #[cfg(test)]
     pub fn updates(&self) -> u64 {
         self.updates
     }

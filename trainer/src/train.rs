@@ -96,9 +96,6 @@ struct CheckpointState {
     history: Vec<EpochStats>,
     best_epoch: usize,
     best_score: (f32, f32),
-    /// Updates folded into the weight average so far (its decay ramps up with them).
-    #[serde(default)]
-    ema_updates: u64,
 }
 
 pub struct TrainOutcome {
@@ -429,6 +426,18 @@ pub fn evaluate_clips(
     )
 }
 
+/// Saves a model as `dir/name` through a temporary file, so an interruption never leaves a
+/// half-written one.
+fn save_atomically(model: &GenreCnn, dir: &Path, name: &str, what: &str) -> Result<()> {
+    let tmp = dir.join(format!("{name}.tmp"));
+    model
+        .clone()
+        .save_file(&tmp)
+        .map_err(|e| anyhow::anyhow!("cannot save {what}: {e}"))?;
+    std::fs::rename(&tmp, dir.join(name))?;
+    Ok(())
+}
+
 /// Trains (or resumes from `checkpoint_dir`) and returns the best model on validation.
 /// `valid` may be empty: then the last epoch's model is kept.
 #[allow(clippy::too_many_arguments)]
@@ -461,7 +470,6 @@ pub fn train(
         history: Vec::new(),
         best_epoch: 0,
         best_score: (f32::NEG_INFINITY, f32::NEG_INFINITY),
-        ema_updates: 0,
     };
     if resume && state_file.is_file() {
         let saved: CheckpointState = serde_json::from_slice(&std::fs::read(&state_file)?)
@@ -512,7 +520,10 @@ pub fn train(
     let mut average = (opts.ema_epochs > 0.0).then(|| {
         let decay = 1.0 - 1.0 / (opts.ema_epochs as f64 * steps_per_epoch as f64).max(1.0);
         match resumed_average.take() {
-            Some(avg) => WeightAverage::resume(avg, decay, state.ema_updates),
+            // One update per step of every finished epoch.
+            Some(avg) => {
+                WeightAverage::resume(avg, decay, (state.next_epoch * steps_per_epoch) as u64)
+            }
             None => WeightAverage::new(&model, decay),
         }
     });
@@ -651,14 +662,7 @@ pub fn train(
         if improved {
             state.best_score = score;
             state.best_epoch = epoch + 1;
-            eval_model
-                .clone()
-                .save_file(checkpoint_dir.join("best.bpk.tmp"))
-                .map_err(|e| anyhow::anyhow!("cannot save the best model: {e}"))?;
-            std::fs::rename(
-                checkpoint_dir.join("best.bpk.tmp"),
-                checkpoint_dir.join("best.bpk"),
-            )?;
+            save_atomically(&eval_model, checkpoint_dir, "best.bpk", "the best model")?;
         }
         if !quiet {
             let done = epoch + 1 - state.history.first().map_or(0, |h| h.epoch - 1);
@@ -680,15 +684,13 @@ pub fn train(
         }
         state.history.push(stats);
         state.next_epoch = epoch + 1;
-        state.ema_updates = average.as_ref().map_or(0, |a| a.updates());
         // Checkpoint: model, optimizer, then the state that names them (all written atomically).
         if average.is_some() {
-            eval_model
-                .save_file(checkpoint_dir.join("average.bpk.tmp"))
-                .map_err(|e| anyhow::anyhow!("cannot save the weight average: {e}"))?;
-            std::fs::rename(
-                checkpoint_dir.join("average.bpk.tmp"),
-                checkpoint_dir.join("average.bpk"),
+            save_atomically(
+                &eval_model,
+                checkpoint_dir,
+                "average.bpk",
+                "the weight average",
             )?;
         }
         model
