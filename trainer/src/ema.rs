@@ -99,7 +99,7 @@ mod tests {
         let mut c = Collect(HashMap::new());
         m.visit(&mut c);
         c.0.into_iter()
-            .map(|(id, t)| (id, t.into_data().to_vec::<f32>().unwrap()))
+            .map(|(id, t)| (id, t.into_data().try_to_vec::<f32>().unwrap()))
             .collect()
     }
 

@@ -46,41 +46,58 @@ pub fn write_run(
         out.join("report.txt"),
         format!("{}\n\n{text}", manifest.summary()),
     )?;
+    // The pictures repeat figures that report.json already holds: a picture that cannot be
+    // drawn is a warning, never a reason to lose the trained model before it is installed.
+    for e in draw_pictures(out, manifest, reports, history) {
+        eprintln!("warning: {e:#} (the same figures are in report.txt and report.json)");
+    }
+    Ok(())
+}
+
+/// Draws the loss and accuracy curves and each split's confusion matrix; returns what failed.
+fn draw_pictures(
+    out: &Path,
+    manifest: &Manifest,
+    reports: &[Metrics],
+    history: &[EpochStats],
+) -> Vec<anyhow::Error> {
     let xs = |f: fn(&EpochStats) -> f32| {
         history
             .iter()
             .map(|h| (h.epoch as f32, f(h)))
             .collect::<Vec<_>>()
     };
-    crate::plots::line_chart_png(
-        &out.join("loss.png"),
-        "Loss",
-        "epoch",
-        "cross-entropy",
-        &[
-            ("train", xs(|h| h.train_loss)),
-            ("valid (segments)", xs(|h| h.valid_loss)),
-        ],
-    )?;
-    crate::plots::line_chart_png(
-        &out.join("accuracy.png"),
-        "Accuracy",
-        "epoch",
-        "accuracy",
-        &[
-            ("train (segments)", xs(|h| h.train_accuracy)),
-            ("valid segments", xs(|h| h.valid_segment_accuracy)),
-            ("valid tracks", xs(|h| h.valid_track_accuracy)),
-        ],
-    )?;
+    let mut results = vec![
+        crate::plots::line_chart_png(
+            &out.join("loss.png"),
+            "Loss",
+            "epoch",
+            "cross-entropy",
+            &[
+                ("train", xs(|h| h.train_loss)),
+                ("valid (segments)", xs(|h| h.valid_loss)),
+            ],
+        ),
+        crate::plots::line_chart_png(
+            &out.join("accuracy.png"),
+            "Accuracy",
+            "epoch",
+            "accuracy",
+            &[
+                ("train (segments)", xs(|h| h.train_accuracy)),
+                ("valid segments", xs(|h| h.valid_segment_accuracy)),
+                ("valid tracks", xs(|h| h.valid_track_accuracy)),
+            ],
+        ),
+    ];
     for m in reports.iter().filter(|m| m.tracks > 0) {
-        crate::plots::confusion_png(
+        results.push(crate::plots::confusion_png(
             &out.join(format!("confusion-{}.png", m.split)),
             &manifest.labels,
             &m.confusion,
-        )?;
+        ));
     }
-    Ok(())
+    results.into_iter().filter_map(Result::err).collect()
 }
 
 /// Copies the run's model into the folder the page serves it from.

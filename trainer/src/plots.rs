@@ -1,7 +1,8 @@
 //! PNG figures for people to look at: feature heatmaps drawn like `librosa.display.specshow`
 //! (lowest band at the bottom, time in seconds across, a colour scale with its range), line charts
 //! (loss and accuracy curves) and confusion matrices. Everything is drawn with plotters' bitmap
-//! backend and the system's sans-serif font.
+//! backend and a sans-serif font compiled into the binary (a subset of DejaVu Sans, see
+//! `trainer/assets/`), so that pictures draw the same on a machine with no fonts installed.
 
 use anyhow::{Context, Result, anyhow, ensure};
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
@@ -151,6 +152,18 @@ impl Colormap {
 }
 
 const FONT: &str = "sans-serif";
+/// DejaVu Sans cut down to Latin, Greek, punctuation and a few symbols (`trainer/assets/`).
+static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans-subset.ttf");
+
+/// Registers the embedded font under [`FONT`] once; every drawing function calls this first.
+fn register_font() -> Result<()> {
+    static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
+    });
+    ensure!(ok, "the embedded font could not be read");
+    Ok(())
+}
 const TITLE_SIZE: u32 = 26;
 const DESC_SIZE: u32 = 19;
 const TICK_SIZE: u32 = 16;
@@ -243,6 +256,7 @@ pub fn heatmap_png(
     seconds_per_frame: f32,
     colour_label: &str,
 ) -> Result<()> {
+    register_font()?;
     ensure!(
         data.len() == rows * cols && rows > 0 && cols > 0,
         "cannot draw {}: {} values do not make a {rows}×{cols} picture",
@@ -404,6 +418,7 @@ pub fn line_chart_png(
     y_label: &str,
     series: &[(&str, Vec<(f32, f32)>)],
 ) -> Result<()> {
+    register_font()?;
     let points = || {
         series
             .iter()
@@ -491,6 +506,7 @@ pub fn line_chart_png(
 /// A confusion matrix: true label down the side (first label at the top), predicted label across,
 /// each cell shaded by the fraction of its row and showing its count.
 pub fn confusion_png(path: &Path, labels: &[String], counts: &[Vec<u32>]) -> Result<()> {
+    register_font()?;
     let n = labels.len();
     ensure!(
         n > 0 && counts.len() == n && counts.iter().all(|r| r.len() == n),
