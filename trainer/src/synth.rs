@@ -57,7 +57,7 @@ pub fn example(c: usize, seconds: f32, rng: &mut StdRng) -> Vec<f32> {
                 if fh >= sr / 2.0 {
                     break;
                 }
-                s += rolloff.powi(h as i32 - 1) * (2.0 * PI * fh * t).sin();
+                s += rolloff.powi(h - 1) * (2.0 * PI * fh * t).sin();
             }
         }
         *y = level * env * s / freqs.len() as f32;

@@ -142,7 +142,7 @@ fn trains_on_generated_signals_exports_and_classifies() {
 
     // classify prints the model's labels for a file of each class
     let file = data
-        .join(&labels[1])
+        .join(labels[1])
         .join(format!("{}.00000.wav", labels[1]));
     let text = ok(trainer()
         .args([
