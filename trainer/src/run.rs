@@ -90,6 +90,10 @@ pub struct TrainArgs {
     /// shift of the chroma head).
     #[arg(long)]
     pub no_key_shift: bool,
+    /// Play each training crop up to this fraction faster or slower (tempo and pitch move
+    /// together, by resampling the waveform): 0.1 = rates from 1/1.1 to 1.1; 0 = off.
+    #[arg(long, default_value_t = 0.0)]
+    pub speed: f32,
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: BackendChoice,
     /// Run folder: checkpoints, report, exported model.
@@ -176,6 +180,7 @@ impl TrainArgs {
             tilt_db: self.tilt_db,
             ema_epochs: self.ema_epochs.max(0.0),
             key_shift: !self.no_key_shift,
+            speed: self.speed.clamp(0.0, 0.5),
         })
     }
 
@@ -420,7 +425,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
             split: split.description.clone(),
             date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
             notes: format!(
-                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, key shift {}, gain ±{} dB, tilt ±{} dB{}; trained on {device_name}",
+                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, key shift {}, speed ±{}, gain ±{} dB, tilt ±{} dB{}; trained on {device_name}",
                 outcome.best_epoch,
                 outcome.history.len(),
                 opts.crops_per_clip,
@@ -434,6 +439,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
                 opts.spec_augment,
                 opts.head_dropout,
                 opts.key_shift,
+                opts.speed,
                 opts.gain_db,
                 opts.tilt_db,
                 if opts.ema_epochs > 0.0 {

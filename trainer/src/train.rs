@@ -58,6 +58,10 @@ pub struct TrainOptions {
     /// of its 12 bands): a pitch shift for the chroma head, which keeps the genre.
     #[serde(default)]
     pub key_shift: bool,
+    /// Play each training crop up to this fraction faster or slower (tempo and pitch together,
+    /// by resampling the waveform; 0.1 = rates from 1/1.1 to 1.1); 0 switches it off.
+    #[serde(default)]
+    pub speed: f32,
 }
 
 fn yes() -> bool {
@@ -266,6 +270,28 @@ fn augment_waveform(seg: &mut [f32], gain_db: f32, tilt_db: f32, rng: &mut StdRn
     }
 }
 
+/// A random playback rate, log-uniform in [1/(1+speed), 1+speed] (1 when speed is 0).
+fn playback_rate(speed: f32, rng: &mut StdRng) -> f64 {
+    if speed <= 0.0 {
+        return 1.0;
+    }
+    let m = (1.0 + speed as f64).ln();
+    rng.random_range(-m..=m).exp()
+}
+
+/// `out.len()` samples of `samples` played at `rate` from `start` (linear interpolation; zeros
+/// past the end): rate 1.1 makes the crop 10 % faster and higher, as a turntable would.
+fn resample_into(samples: &[f32], start: usize, rate: f64, out: &mut [f32]) {
+    let at = |i: usize| samples.get(i).copied().unwrap_or(0.0);
+    for (i, o) in out.iter_mut().enumerate() {
+        let x = start as f64 + i as f64 * rate;
+        let i0 = x as usize;
+        let frac = (x - i0 as f64) as f32;
+        let (a, b) = (at(i0), at(i0 + 1));
+        *o = a + (b - a) * frac;
+    }
+}
+
 /// Picks which training clips the epoch's crops come from: labels drawn with probability
 /// ∝ count^(1 - balance), then a clip uniformly within the label.
 fn epoch_draws(
@@ -345,9 +371,15 @@ fn crop_features(
                     part.iter()
                         .map(|&i| {
                             let s = &clips[i].samples;
-                            let start =
-                                crop_start(s.len(), params.segment_samples, opts.overlap, &mut rng);
-                            genre::features::segment_into(s, start, &mut seg);
+                            let rate = playback_rate(opts.speed, &mut rng);
+                            // The crop reads rate × 3 s of the clip (the source span) into 3 s.
+                            let span = (params.segment_samples as f64 * rate).ceil() as usize;
+                            let start = crop_start(s.len(), span, opts.overlap, &mut rng);
+                            if rate == 1.0 {
+                                genre::features::segment_into(s, start, &mut seg);
+                            } else {
+                                resample_into(s, start, rate, &mut seg);
+                            }
                             augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, &mut rng);
                             fx.compute(&seg)
                         })
@@ -797,6 +829,41 @@ mod tests {
     }
 
     #[test]
+    fn resampling_plays_a_tone_faster_and_higher_and_pads_with_zeros() {
+        let sr = 22_050.0f64;
+        let tone = |f: f64, n: usize| -> Vec<f32> {
+            (0..n)
+                .map(|i| (2.0 * std::f64::consts::PI * f * i as f64 / sr).sin() as f32)
+                .collect()
+        };
+        let src = tone(440.0, 4_000);
+        for rate in [1.1, 1.0 / 1.1] {
+            let mut out = vec![1.0f32; 3_000];
+            resample_into(&src, 100, rate, &mut out);
+            // Expected: the 440 Hz tone read from sample 100 on, at rate × 440 Hz.
+            let phase = 2.0 * std::f64::consts::PI * 440.0 * 100.0 / sr;
+            for (i, &y) in out.iter().enumerate() {
+                let want = (phase + 2.0 * std::f64::consts::PI * 440.0 * rate * i as f64 / sr).sin();
+                assert!((y as f64 - want).abs() < 0.01, "rate {rate}, sample {i}: {y} vs {want}");
+            }
+        }
+        let mut out = vec![1.0f32; 100];
+        resample_into(&src[..50], 0, 1.1, &mut out);
+        assert!(out[50..].iter().all(|&v| v == 0.0), "past the end must be silence");
+    }
+
+    #[test]
+    fn playback_rates_stay_within_the_speed_range_on_both_sides() {
+        let mut rng = StdRng::seed_from_u64(3);
+        assert_eq!(playback_rate(0.0, &mut rng), 1.0);
+        let rates: Vec<f64> = (0..2_000).map(|_| playback_rate(0.1, &mut rng)).collect();
+        assert!(rates.iter().all(|&r| (1.0 / 1.1 - 1e-12..=1.1 + 1e-12).contains(&r)));
+        assert!(rates.iter().any(|&r| r > 1.08) && rates.iter().any(|&r| r < 1.0 / 1.08));
+        let faster = rates.iter().filter(|&&r| r > 1.0).count();
+        assert!((800..1_200).contains(&faster), "{faster} of 2000 faster: not symmetric");
+    }
+
+    #[test]
     fn key_shift_transposes_whole_chroma_rows_and_leaves_other_heads_alone() {
         let cfg = ModelConfig::new(2, &HeadKind::ALL, genre::model::Fusion::Concat);
         let h = cfg
@@ -888,6 +955,7 @@ mod tests {
             tilt_db: 0.0,
             ema_epochs: 0.0,
             key_shift: false,
+            speed: 0.0,
         }
     }
 }
