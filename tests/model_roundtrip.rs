@@ -53,6 +53,32 @@ fn tone(freq: f32, n: usize) -> Vec<f32> {
 }
 
 #[test]
+fn logit_offsets_shift_each_class_logit_and_survive_the_model_file() {
+    let device = Device::ndarray();
+    let config = ModelConfig::new(4, &HeadKind::ALL, Fusion::Concat);
+    let model = GenreCnn::new(&config, &device).valid();
+    let m = manifest(&config);
+    let mut fx = FeatureExtractor::new(FeatureParams::default());
+    let feats: Vec<_> = [220.0, 3000.0]
+        .iter()
+        .map(|&f| fx.compute(&tone(f, 66_150)))
+        .collect();
+    let refs: Vec<_> = feats.iter().collect();
+    let input = || genre::inference::build_input(&refs, &config, &m.normalisation, &device);
+    let plain = model.forward(input()).into_data().to_vec::<f32>().unwrap();
+    let offsets = [1.5f32, -0.25, 0.0, -3.0];
+    let shifted = model.with_logit_offsets(&offsets);
+    let bytes = encode_model_file(&m, shifted).unwrap();
+    let reloaded = Classifier::from_bytes(&bytes, &device)
+        .unwrap()
+        .logits_sync(&refs);
+    for (i, (a, b)) in plain.iter().zip(&reloaded).enumerate() {
+        let want = a + offsets[i % 4];
+        assert!((b - want).abs() < 1e-5, "logit {i}: {b} vs {want}");
+    }
+}
+
+#[test]
 fn reloaded_model_gives_identical_logits() {
     for fusion in [Fusion::Concat, Fusion::Average, Fusion::Sum] {
         let device = Device::ndarray();

@@ -16,7 +16,7 @@ use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d,
     Relu, conv::Conv2d, conv::Conv2dConfig,
 };
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 
 /// conv 3×3 (same padding) → batch norm → ReLU → max-pool.
 #[derive(Module, Debug)]
@@ -168,6 +168,20 @@ impl GenreCnn {
                     / n as f32
             }
         }
+    }
+
+    /// The same model with `offsets` (one per class) added to its logits, folded into the last
+    /// layer's bias: e.g. logit adjustment by the training label prior, which the page then
+    /// applies with no code of its own.
+    pub fn with_logit_offsets(mut self, offsets: &[f32]) -> Self {
+        assert_eq!(offsets.len(), self.config.n_classes, "one offset per class");
+        if let Some(bias) = self.fc2.bias.take() {
+            let device = bias.val().device();
+            let add =
+                Tensor::<1>::from_data(TensorData::new(offsets.to_vec(), [offsets.len()]), &device);
+            self.fc2.bias = Some(bias.map(|b| b + add));
+        }
+        self
     }
 
     /// Logits `[batch, n_classes]`.

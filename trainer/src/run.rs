@@ -94,6 +94,19 @@ pub struct TrainArgs {
     /// together, by resampling the waveform): 0.1 = rates from 1/1.1 to 1.1; 0 = off.
     #[arg(long, default_value_t = 0.0)]
     pub speed: f32,
+    /// Instead of --speed: play each training crop k whole semitones higher and faster (rate
+    /// 2^(k/12)), k drawn from −K..=K, so the chromagram moves by whole bands.
+    #[arg(long, default_value_t = 0)]
+    pub speed_semitones: u32,
+    /// Let the speed change reach the chromagram too (by default only the mel and MFCC images
+    /// see it: the chroma head alone lost with it).
+    #[arg(long)]
+    pub speed_chroma: bool,
+    /// Logit adjustment τ: the evaluated and exported model's logits lose τ·ln(prior) of the
+    /// label frequencies training sampled (folded into its last bias); 1 aims at balanced
+    /// accuracy, 0 = off.
+    #[arg(long, default_value_t = 0.0)]
+    pub logit_adjust: f32,
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: BackendChoice,
     /// Run folder: checkpoints, report, exported model.
@@ -181,6 +194,9 @@ impl TrainArgs {
             ema_epochs: self.ema_epochs.max(0.0),
             key_shift: !self.no_key_shift,
             speed: self.speed.clamp(0.0, 0.5),
+            speed_semitones: self.speed_semitones.min(6),
+            speed_chroma: self.speed_chroma,
+            logit_adjust: self.logit_adjust.max(0.0),
         })
     }
 
@@ -425,7 +441,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
             split: split.description.clone(),
             date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
             notes: format!(
-                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, key shift {}, speed ±{}, gain ±{} dB, tilt ±{} dB{}; trained on {device_name}",
+                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, key shift {}, speed ±{} (or ±{} semitones; chroma too: {}), gain ±{} dB, tilt ±{} dB, logit adjustment {}{}; trained on {device_name}",
                 outcome.best_epoch,
                 outcome.history.len(),
                 opts.crops_per_clip,
@@ -440,8 +456,11 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
                 opts.head_dropout,
                 opts.key_shift,
                 opts.speed,
+                opts.speed_semitones,
+                opts.speed_chroma,
                 opts.gain_db,
                 opts.tilt_db,
+                opts.logit_adjust,
                 if opts.ema_epochs > 0.0 {
                     format!("; weights averaged over ~{} epochs (EMA)", opts.ema_epochs)
                 } else {

@@ -62,6 +62,19 @@ pub struct TrainOptions {
     /// by resampling the waveform; 0.1 = rates from 1/1.1 to 1.1); 0 switches it off.
     #[serde(default)]
     pub speed: f32,
+    /// Instead of `speed`: play each crop k semitones higher and faster, rate 2^(k/12), k drawn
+    /// uniformly from −K..=K; whole semitones keep the chromagram a clean transposition.
+    #[serde(default)]
+    pub speed_semitones: u32,
+    /// The speed change reaches the chromagram too; false: chroma is computed from the crop at
+    /// its own speed, and only the mel and MFCC images see the change.
+    #[serde(default)]
+    pub speed_chroma: bool,
+    /// Logit adjustment: subtract τ·ln(prior) from every evaluated and exported model's logits,
+    /// where the prior is how often training drew each label; 0 switches it off. τ = 1 turns
+    /// the model's guess into the one that suits equally frequent labels (Menon et al., 2021).
+    #[serde(default)]
+    pub logit_adjust: f32,
 }
 
 fn yes() -> bool {
@@ -279,6 +292,12 @@ fn playback_rate(speed: f32, rng: &mut StdRng) -> f64 {
     rng.random_range(-m..=m).exp()
 }
 
+/// A playback rate of a whole number of semitones, 2^(k/12) with k uniform in −max..=max.
+fn semitone_rate(max: u32, rng: &mut StdRng) -> f64 {
+    let k = rng.random_range(-(max as i32)..=max as i32);
+    2f64.powf(k as f64 / 12.0)
+}
+
 /// `out.len()` samples of `samples` played at `rate` from `start` (linear interpolation; zeros
 /// past the end): rate 1.1 makes the crop 10 % faster and higher, as a turntable would.
 fn resample_into(samples: &[f32], start: usize, rate: f64, out: &mut [f32]) {
@@ -290,6 +309,30 @@ fn resample_into(samples: &[f32], start: usize, rate: f64, out: &mut [f32]) {
         let (a, b) = (at(i0), at(i0 + 1));
         *o = a + (b - a) * frac;
     }
+}
+
+/// The logit offsets −τ·ln(prior) of the label prior that training samples: the share of the
+/// draws each label gets (∝ count^(1 − balance)), uniform when the loss is class-weighted.
+/// Centred over the labels that have training clips; labels with none get 0.
+pub fn prior_offsets(labels: &[usize], n_labels: usize, opts: &TrainOptions) -> Vec<f32> {
+    let mut counts = vec![0usize; n_labels];
+    for &l in labels {
+        counts[l] += 1;
+    }
+    let exponent = if opts.class_weights {
+        0.0
+    } else {
+        1.0 - opts.balance as f64
+    };
+    let logs: Vec<Option<f64>> = counts
+        .iter()
+        .map(|&n| (n > 0).then(|| exponent * (n as f64).ln()))
+        .collect();
+    let present: Vec<f64> = logs.iter().flatten().copied().collect();
+    let mean = present.iter().sum::<f64>() / present.len().max(1) as f64;
+    logs.iter()
+        .map(|l| l.map_or(0.0, |v| (-(opts.logit_adjust as f64) * (v - mean)) as f32))
+        .collect()
 }
 
 /// Picks which training clips the epoch's crops come from: labels drawn with probability
@@ -371,17 +414,30 @@ fn crop_features(
                     part.iter()
                         .map(|&i| {
                             let s = &clips[i].samples;
-                            let rate = playback_rate(opts.speed, &mut rng);
+                            let rate = if opts.speed_semitones > 0 {
+                                semitone_rate(opts.speed_semitones, &mut rng)
+                            } else {
+                                playback_rate(opts.speed, &mut rng)
+                            };
                             // The crop reads rate × 3 s of the clip (the source span) into 3 s.
                             let span = (params.segment_samples as f64 * rate).ceil() as usize;
                             let start = crop_start(s.len(), span, opts.overlap, &mut rng);
                             if rate == 1.0 {
                                 genre::features::segment_into(s, start, &mut seg);
-                            } else {
-                                resample_into(s, start, rate, &mut seg);
+                                augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, &mut rng);
+                                return fx.compute(&seg);
                             }
+                            resample_into(s, start, rate, &mut seg);
                             augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, &mut rng);
-                            fx.compute(&seg)
+                            let mut f = fx.compute(&seg);
+                            if !opts.speed_chroma {
+                                // The chroma head measurably loses from a changed speed (see
+                                // BENCHMARKS.md): its image comes from the same crop unchanged.
+                                genre::features::segment_into(s, start, &mut seg);
+                                augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, &mut rng);
+                                f.chroma = fx.compute(&seg).chroma;
+                            }
+                            f
                         })
                         .collect::<Vec<_>>()
                 })
@@ -488,6 +544,11 @@ pub fn train(
     let cfg = &opts.model;
     let params = FeatureParams::default();
     std::fs::create_dir_all(checkpoint_dir)?;
+    let offsets = prior_offsets(
+        &train_clips.iter().map(|c| c.label).collect::<Vec<_>>(),
+        n_labels,
+        opts,
+    );
     let state_file = checkpoint_dir.join("state.json");
     let ad = device.clone().autodiff();
     let mut model = GenreCnn::new(cfg, &ad);
@@ -672,6 +733,11 @@ pub fn train(
             Some(avg) => avg.model().clone(),
             None => model.valid(),
         };
+        let eval_model = if opts.logit_adjust > 0.0 {
+            eval_model.with_logit_offsets(&offsets)
+        } else {
+            eval_model
+        };
         let (vl, vs, vt, vb) = evaluate_clips(&eval_model, valid, &norm, device);
         let stats = EpochStats {
             epoch: epoch + 1,
@@ -717,9 +783,9 @@ pub fn train(
         state.history.push(stats);
         state.next_epoch = epoch + 1;
         // Checkpoint: model, optimizer, then the state that names them (all written atomically).
-        if average.is_some() {
+        if let Some(avg) = &average {
             save_atomically(
-                &eval_model,
+                avg.model(),
                 checkpoint_dir,
                 "average.bpk",
                 "the weight average",
@@ -843,13 +909,81 @@ mod tests {
             // Expected: the 440 Hz tone read from sample 100 on, at rate × 440 Hz.
             let phase = 2.0 * std::f64::consts::PI * 440.0 * 100.0 / sr;
             for (i, &y) in out.iter().enumerate() {
-                let want = (phase + 2.0 * std::f64::consts::PI * 440.0 * rate * i as f64 / sr).sin();
-                assert!((y as f64 - want).abs() < 0.01, "rate {rate}, sample {i}: {y} vs {want}");
+                let want =
+                    (phase + 2.0 * std::f64::consts::PI * 440.0 * rate * i as f64 / sr).sin();
+                assert!(
+                    (y as f64 - want).abs() < 0.01,
+                    "rate {rate}, sample {i}: {y} vs {want}"
+                );
             }
         }
         let mut out = vec![1.0f32; 100];
         resample_into(&src[..50], 0, 1.1, &mut out);
-        assert!(out[50..].iter().all(|&v| v == 0.0), "past the end must be silence");
+        assert!(
+            out[50..].iter().all(|&v| v == 0.0),
+            "past the end must be silence"
+        );
+    }
+
+    #[test]
+    fn speed_changes_reach_the_chromagram_only_when_asked() {
+        // An A (440 Hz) held for 6 s; crops played up to 3 semitones higher (up to C).
+        let samples: Vec<f32> = (0..6 * 22_050)
+            .map(|i| 0.5 * (2.0 * std::f32::consts::PI * 440.0 * i as f32 / 22_050.0).sin())
+            .collect();
+        let clips = [TrainClip { label: 0, samples }];
+        let draws = vec![0usize; 24];
+        let params = FeatureParams::default();
+        let mut o = test_options();
+        o.speed_semitones = 3;
+        let top_pitch_classes = |o: &TrainOptions| -> Vec<usize> {
+            crop_features(&clips, &draws, &params, o, 5)
+                .iter()
+                .map(|f| {
+                    // the pitch class with the most energy over the crop
+                    let t = f.n_frames;
+                    let sums: Vec<f32> = (0..12)
+                        .map(|b| f.chroma[b * t..(b + 1) * t].iter().sum())
+                        .collect();
+                    genre::inference::argmax(&sums)
+                })
+                .collect()
+        };
+        let a = 9; // C = 0 … A = 9
+        assert!(
+            top_pitch_classes(&o).iter().all(|&p| p == a),
+            "chroma moved without --speed-chroma"
+        );
+        o.speed_chroma = true;
+        let moved = top_pitch_classes(&o).iter().filter(|&&p| p != a).count();
+        assert!(
+            moved >= 8,
+            "only {moved} of 24 crops moved off A with --speed-chroma"
+        );
+    }
+
+    #[test]
+    fn prior_offsets_undo_the_sampled_label_frequencies() {
+        let labels: Vec<usize> = [vec![0; 40], vec![1; 10]].concat();
+        let mut o = test_options();
+        o.logit_adjust = 1.0;
+        o.balance = 0.0;
+        let off = prior_offsets(&labels, 3, &o);
+        // Drawn 4:1, so the frequent label loses ln 4 against the rare one; the absent label
+        // (no training clip) is left alone, and the present ones are centred.
+        assert!((off[0] - off[1] + 4f32.ln()).abs() < 1e-6, "{off:?}");
+        assert!((off[0] + off[1]).abs() < 1e-6 && off[2] == 0.0, "{off:?}");
+        o.balance = 0.5; // drawn 2:1
+        let half = prior_offsets(&labels, 3, &o);
+        assert!((half[0] - half[1] + 2f32.ln()).abs() < 1e-6, "{half:?}");
+        o.logit_adjust = 0.5; // half the adjustment
+        let weak = prior_offsets(&labels, 3, &o);
+        assert!((weak[0] - half[0] / 2.0).abs() < 1e-6, "{weak:?}");
+        o.balance = 1.0; // drawn equally: nothing to undo
+        assert!(prior_offsets(&labels, 3, &o).iter().all(|&v| v == 0.0));
+        o.balance = 0.0;
+        o.class_weights = true; // the weighted loss already treats labels as equally frequent
+        assert!(prior_offsets(&labels, 3, &o).iter().all(|&v| v == 0.0));
     }
 
     #[test]
@@ -857,10 +991,17 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(3);
         assert_eq!(playback_rate(0.0, &mut rng), 1.0);
         let rates: Vec<f64> = (0..2_000).map(|_| playback_rate(0.1, &mut rng)).collect();
-        assert!(rates.iter().all(|&r| (1.0 / 1.1 - 1e-12..=1.1 + 1e-12).contains(&r)));
+        assert!(
+            rates
+                .iter()
+                .all(|&r| (1.0 / 1.1 - 1e-12..=1.1 + 1e-12).contains(&r))
+        );
         assert!(rates.iter().any(|&r| r > 1.08) && rates.iter().any(|&r| r < 1.0 / 1.08));
         let faster = rates.iter().filter(|&&r| r > 1.0).count();
-        assert!((800..1_200).contains(&faster), "{faster} of 2000 faster: not symmetric");
+        assert!(
+            (800..1_200).contains(&faster),
+            "{faster} of 2000 faster: not symmetric"
+        );
     }
 
     #[test]
@@ -956,6 +1097,9 @@ mod tests {
             ema_epochs: 0.0,
             key_shift: false,
             speed: 0.0,
+            speed_semitones: 0,
+            speed_chroma: false,
+            logit_adjust: 0.0,
         }
     }
 }
