@@ -314,7 +314,7 @@ fn resample_into(samples: &[f32], start: usize, rate: f64, out: &mut [f32]) {
 /// The logit offsets −τ·ln(prior) of the label prior that training samples: the share of the
 /// draws each label gets (∝ count^(1 − balance)), uniform when the loss is class-weighted.
 /// Centred over the labels that have training clips; labels with none get 0.
-pub fn prior_offsets(labels: &[usize], n_labels: usize, opts: &TrainOptions) -> Vec<f32> {
+fn prior_offsets(labels: &[usize], n_labels: usize, opts: &TrainOptions) -> Vec<f32> {
     let mut counts = vec![0usize; n_labels];
     for &l in labels {
         counts[l] += 1;
