@@ -26,9 +26,31 @@ pub struct CvArgs {
     /// (model.genre and manifest.json, e.g. web/model); its weights are left as they are.
     #[arg(long)]
     pub record_in: Option<PathBuf>,
+    /// With --record-in: record the pooled figures of an earlier cross-validation (the cv.json
+    /// it wrote) instead of running one (e.g. into a model trained after that long run).
+    #[arg(long, requires = "record_in")]
+    pub from: Option<PathBuf>,
 }
 
 pub fn cv(args: &CvArgs) -> Result<()> {
+    if let (Some(report), Some(dir)) = (&args.from, &args.record_in) {
+        #[derive(serde::Deserialize)]
+        struct CvReport {
+            pooled: crate::report::Metrics,
+        }
+        let r: CvReport = serde_json::from_slice(
+            &std::fs::read(report).with_context(|| format!("cannot read {}", report.display()))?,
+        )
+        .with_context(|| format!("{} is not a cv.json of `trainer cv`", report.display()))?;
+        let labels: Vec<String> = r.pooled.per_label.iter().map(|l| l.label.clone()).collect();
+        record_cv(dir, &r.pooled, &labels)?;
+        println!(
+            "cross-validation figures of {} recorded in {}",
+            report.display(),
+            dir.display()
+        );
+        return Ok(());
+    }
     let t = &args.train;
     let root = t.data_dir()?;
     let ds = Dataset::scan(&root)?;

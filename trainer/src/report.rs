@@ -1,7 +1,7 @@
 //! Honest figures: segment- and track-level accuracy with Wilson 95% intervals, balanced
 //! accuracy (mean per-label recall), per-label precision/recall/F1 and the confusion matrix.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use genre::inference::{Figure, argmax, mean_probabilities};
 
@@ -27,7 +27,7 @@ pub fn wilson(ok: usize, n: usize) -> Figure {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LabelScores {
     pub label: String,
     pub support: usize,
@@ -36,7 +36,7 @@ pub struct LabelScores {
     pub f1: Option<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Metrics {
     pub split: String,
     pub tracks: usize,

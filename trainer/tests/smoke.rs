@@ -184,6 +184,60 @@ fn trains_on_generated_signals_exports_and_classifies() {
 }
 
 #[test]
+fn cross_validation_records_its_figures_in_a_model_now_or_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    synth(&data, 3, 6);
+    let model = tmp.path().join("model");
+    ok(trainer()
+        .args(small_run_args(&data, &model, 1))
+        .output()
+        .unwrap());
+    let cv_out = tmp.path().join("cv");
+    let mut args = small_run_args(&data, &cv_out, 1);
+    args.splice(0..0, ["cv".to_string()]);
+    args.extend(["--folds", "3", "--record-in", model.to_str().unwrap()].map(String::from));
+    let log = ok(trainer().args(&args).output().unwrap());
+    assert!(log.contains("3-fold cross-validation (pooled)"), "{log}");
+    let cv: Value =
+        serde_json::from_slice(&std::fs::read(cv_out.join("cv.json")).unwrap()).unwrap();
+    let manifest = |dir: &Path| -> Value {
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+    };
+    let pooled_track = cv["pooled"]["track_accuracy"]["value"].as_f64().unwrap();
+    let pooled_balanced = cv["pooled"]["balanced_accuracy"].as_f64().unwrap();
+    let scores = &manifest(&model)["scores"];
+    assert_eq!(scores["cv_track_accuracy"].as_f64(), Some(pooled_track));
+    assert_eq!(
+        scores["cv_balanced_accuracy"].as_f64(),
+        Some(pooled_balanced)
+    );
+    assert_eq!(cv["folds"].as_array().unwrap().len(), 3);
+
+    // Later, into a copy of the model without them: from the report alone, no data, no training.
+    let later = tmp.path().join("later");
+    std::fs::create_dir_all(&later).unwrap();
+    let bytes = std::fs::read(model.join("model.genre")).unwrap();
+    let (mut m, _) = genre::inference::decode_model_file(&bytes).unwrap();
+    m.scores.cv_track_accuracy = None;
+    m.scores.cv_balanced_accuracy = None;
+    let stripped = genre::inference::replace_manifest(&bytes, &m).unwrap();
+    std::fs::write(later.join("model.genre"), stripped).unwrap();
+    ok(trainer()
+        .args(["cv", "--from", cv_out.join("cv.json").to_str().unwrap()])
+        .args(["--record-in", later.to_str().unwrap()])
+        .output()
+        .unwrap());
+    assert_eq!(manifest(&later)["scores"], manifest(&model)["scores"]);
+    // the model file itself carries them (the page reads that one)
+    let (m, _) =
+        genre::inference::decode_model_file(&std::fs::read(later.join("model.genre")).unwrap())
+            .unwrap();
+    assert_eq!(m.scores.cv_track_accuracy, Some(pooled_track));
+    assert_eq!(m.scores.cv_balanced_accuracy, Some(pooled_balanced));
+}
+
+#[test]
 fn an_interrupted_run_resumes_where_it_stopped() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
