@@ -311,22 +311,31 @@ fn resample_into(samples: &[f32], start: usize, rate: f64, out: &mut [f32]) {
     }
 }
 
-/// The logit offsets −τ·ln(prior) of the label prior that training samples: the share of the
-/// draws each label gets (∝ count^(1 − balance)), uniform when the loss is class-weighted.
-/// Centred over the labels that have training clips; labels with none get 0.
-fn prior_offsets(labels: &[usize], n_labels: usize, opts: &TrainOptions) -> Vec<f32> {
-    let mut counts = vec![0usize; n_labels];
-    for &l in labels {
-        counts[l] += 1;
-    }
-    let exponent = if opts.class_weights {
+/// How often, relative to the other labels, training draws a label with `count` clips:
+/// count^(1 − balance) (0 for none); `epoch_draws` samples by it.
+fn draw_weight(count: usize, balance: f32) -> f64 {
+    if count == 0 {
         0.0
     } else {
-        1.0 - opts.balance as f64
-    };
+        (count as f64).powf(1.0 - balance as f64)
+    }
+}
+
+/// The logit offsets −τ·ln(prior) of the label prior that training teaches: each label's share
+/// of the draws ([`draw_weight`]) times its loss weight (1/count with class weights). Centred
+/// over the labels that have training clips; labels with none get 0.
+fn prior_offsets(counts: &[usize], opts: &TrainOptions) -> Vec<f32> {
     let logs: Vec<Option<f64>> = counts
         .iter()
-        .map(|&n| (n > 0).then(|| exponent * (n as f64).ln()))
+        .map(|&n| {
+            // ln of the loss weight, kept in logs so that weight × draws = 1 cancels exactly
+            let log_loss_weight = if opts.class_weights {
+                -(n as f64).ln()
+            } else {
+                0.0
+            };
+            (n > 0).then(|| draw_weight(n, opts.balance).ln() + log_loss_weight)
+        })
         .collect();
     let present: Vec<f64> = logs.iter().flatten().copied().collect();
     let mean = present.iter().sum::<f64>() / present.len().max(1) as f64;
@@ -349,13 +358,7 @@ fn epoch_draws(
     }
     let weights: Vec<f64> = by_label
         .iter()
-        .map(|v| {
-            if v.is_empty() {
-                0.0
-            } else {
-                (v.len() as f64).powf(1.0 - opts.balance as f64)
-            }
-        })
+        .map(|v| draw_weight(v.len(), opts.balance))
         .collect();
     let total: f64 = weights.iter().sum();
     let n = clips.len() * opts.crops_per_clip;
@@ -544,11 +547,6 @@ pub fn train(
     let cfg = &opts.model;
     let params = FeatureParams::default();
     std::fs::create_dir_all(checkpoint_dir)?;
-    let offsets = prior_offsets(
-        &train_clips.iter().map(|c| c.label).collect::<Vec<_>>(),
-        n_labels,
-        opts,
-    );
     let state_file = checkpoint_dir.join("state.json");
     let ad = device.clone().autodiff();
     let mut model = GenreCnn::new(cfg, &ad);
@@ -607,6 +605,7 @@ pub fn train(
             }
         })
         .collect();
+    let offsets = prior_offsets(&label_counts, opts);
     let steps_per_epoch = (train_clips.len() * opts.crops_per_clip).div_ceil(opts.batch_size);
     let total_steps = (steps_per_epoch * opts.epochs).max(1);
     let started = Instant::now();
@@ -964,26 +963,30 @@ mod tests {
 
     #[test]
     fn prior_offsets_undo_the_sampled_label_frequencies() {
-        let labels: Vec<usize> = [vec![0; 40], vec![1; 10]].concat();
+        let labels = [40, 10, 0]; // clips per label
         let mut o = test_options();
         o.logit_adjust = 1.0;
         o.balance = 0.0;
-        let off = prior_offsets(&labels, 3, &o);
+        let off = prior_offsets(&labels, &o);
         // Drawn 4:1, so the frequent label loses ln 4 against the rare one; the absent label
         // (no training clip) is left alone, and the present ones are centred.
         assert!((off[0] - off[1] + 4f32.ln()).abs() < 1e-6, "{off:?}");
         assert!((off[0] + off[1]).abs() < 1e-6 && off[2] == 0.0, "{off:?}");
         o.balance = 0.5; // drawn 2:1
-        let half = prior_offsets(&labels, 3, &o);
+        let half = prior_offsets(&labels, &o);
         assert!((half[0] - half[1] + 2f32.ln()).abs() < 1e-6, "{half:?}");
         o.logit_adjust = 0.5; // half the adjustment
-        let weak = prior_offsets(&labels, 3, &o);
+        let weak = prior_offsets(&labels, &o);
         assert!((weak[0] - half[0] / 2.0).abs() < 1e-6, "{weak:?}");
         o.balance = 1.0; // drawn equally: nothing to undo
-        assert!(prior_offsets(&labels, 3, &o).iter().all(|&v| v == 0.0));
+        assert!(prior_offsets(&labels, &o).iter().all(|&v| v == 0.0));
         o.balance = 0.0;
         o.class_weights = true; // the weighted loss already treats labels as equally frequent
-        assert!(prior_offsets(&labels, 3, &o).iter().all(|&v| v == 0.0));
+        assert!(prior_offsets(&labels, &o).iter().all(|&v| v == 0.0));
+        o.logit_adjust = 1.0;
+        o.balance = 0.5; // drawn 2:1 but weighted 1:4: the rare label is favoured 2:1
+        let both = prior_offsets(&labels, &o);
+        assert!((both[0] - both[1] - 2f32.ln()).abs() < 1e-6, "{both:?}");
     }
 
     #[test]
