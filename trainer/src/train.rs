@@ -425,20 +425,21 @@ fn crop_features(
                             // The crop reads rate × 3 s of the clip (the source span) into 3 s.
                             let span = (params.segment_samples as f64 * rate).ceil() as usize;
                             let start = crop_start(s.len(), span, opts.overlap, &mut rng);
-                            if rate == 1.0 {
-                                genre::features::segment_into(s, start, &mut seg);
-                                augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, &mut rng);
-                                return fx.compute(&seg);
-                            }
-                            resample_into(s, start, rate, &mut seg);
-                            augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, &mut rng);
-                            let mut f = fx.compute(&seg);
-                            if !opts.speed_chroma {
+                            // The crop at `rate`, augmented, and its features.
+                            let mut features_at = |rate: f64, rng: &mut StdRng| {
+                                if rate == 1.0 {
+                                    genre::features::segment_into(s, start, &mut seg);
+                                } else {
+                                    resample_into(s, start, rate, &mut seg);
+                                }
+                                augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, rng);
+                                fx.compute(&seg)
+                            };
+                            let mut f = features_at(rate, &mut rng);
+                            if rate != 1.0 && !opts.speed_chroma {
                                 // The chroma head measurably loses from a changed speed (see
                                 // BENCHMARKS.md): its image comes from the same crop unchanged.
-                                genre::features::segment_into(s, start, &mut seg);
-                                augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, &mut rng);
-                                f.chroma = fx.compute(&seg).chroma;
+                                f.chroma = features_at(1.0, &mut rng).chroma;
                             }
                             f
                         })
