@@ -80,9 +80,18 @@ fn logit_offsets_shift_each_class_logit_and_survive_the_model_file() {
 
 #[test]
 fn reloaded_model_gives_identical_logits() {
-    for fusion in [Fusion::Concat, Fusion::Average, Fusion::Sum] {
+    let time_pooled = || {
+        let mut c = ModelConfig::new(4, &HeadKind::ALL, Fusion::Concat);
+        c.time_pooled_heads = vec![HeadKind::Mel];
+        c
+    };
+    let configs = [Fusion::Concat, Fusion::Average, Fusion::Sum]
+        .map(|f| ModelConfig::new(4, &HeadKind::ALL, f))
+        .into_iter()
+        .chain([time_pooled()]);
+    for config in configs {
+        let fusion = config.fusion;
         let device = Device::ndarray();
-        let config = ModelConfig::new(4, &HeadKind::ALL, fusion);
         let model = GenreCnn::new(&config, &device);
         let m = manifest(&config);
         let mut fx = FeatureExtractor::new(FeatureParams::default());
@@ -104,6 +113,44 @@ fn reloaded_model_gives_identical_logits() {
         );
         assert_eq!(clf.labels(), &m.labels[..]);
     }
+}
+
+#[test]
+fn a_time_pooled_head_keeps_its_bands_apart() {
+    // Default channels (4 blocks): mel 128 → 8 bands, chroma 12 → 1, MFCC 20 → 1.
+    let mut config = ModelConfig::new(3, &HeadKind::ALL, Fusion::Concat);
+    let e = config.embedding();
+    assert_eq!(config.fused_width(), 3 * e);
+    config.time_pooled_heads = HeadKind::ALL.to_vec();
+    assert_eq!(config.fused_width(), 8 * e + e + e);
+    config.validate().unwrap();
+    // The model's fused embedding has that width.
+    let device = Device::ndarray();
+    let model = GenreCnn::new(&config, &device).valid();
+    let mut fx = FeatureExtractor::new(FeatureParams::default());
+    let f = fx.compute(&tone(440.0, 66_150));
+    let m = manifest(&config);
+    let input = genre::inference::build_input(&[&f], &config, &m.normalisation, &device);
+    assert_eq!(model.embed(input).dims(), [1, 10 * e]);
+    // Sum and average need one width for every head.
+    config.fusion = Fusion::Sum;
+    assert!(
+        config
+            .validate()
+            .unwrap_err()
+            .contains("one embedding width")
+    );
+    config.time_pooled_heads = vec![HeadKind::Mfcc];
+    config.validate().unwrap();
+    config.time_pooled_heads = vec![HeadKind::Mel];
+    config.heads = vec![HeadKind::Chroma];
+    config.input_heights = vec![12];
+    assert!(
+        config
+            .validate()
+            .unwrap_err()
+            .contains("not one of the model's heads")
+    );
 }
 
 #[test]

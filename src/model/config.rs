@@ -79,6 +79,12 @@ pub struct ModelConfig {
     /// than between genres. Empty in models saved before it existed.
     #[serde(default)]
     pub centred_heads: Vec<HeadKind>,
+    /// Heads whose last pooling averages over frames only, so the embedding keeps each band
+    /// the conv blocks leave apart (`embedding × out_height`) instead of averaging over
+    /// frequency too: where in the spectrum a pattern sits stays visible to the classifier.
+    /// Empty (average over both axes) in models saved before it existed.
+    #[serde(default)]
+    pub time_pooled_heads: Vec<HeadKind>,
 }
 
 impl ModelConfig {
@@ -106,6 +112,7 @@ impl ModelConfig {
             input_heights,
             frames: p.segment_frames(),
             centred_heads: Vec::new(),
+            time_pooled_heads: Vec::new(),
         }
     }
 
@@ -113,10 +120,27 @@ impl ModelConfig {
         *self.channels.last().expect("at least one conv block")
     }
 
+    /// Bands left of an input `height` bands high after the conv blocks: each block halves
+    /// an axis while it is at least 2 long.
+    pub fn out_height(&self, height: usize) -> usize {
+        self.channels
+            .iter()
+            .fold(height, |h, _| if h >= 2 { h / 2 } else { h })
+    }
+
+    /// Width of head `i`'s embedding.
+    pub fn head_width(&self, i: usize) -> usize {
+        if self.time_pooled_heads.contains(&self.heads[i]) {
+            self.embedding() * self.out_height(self.input_heights[i])
+        } else {
+            self.embedding()
+        }
+    }
+
     pub fn fused_width(&self) -> usize {
         match self.fusion {
-            Fusion::Concat => self.embedding() * self.heads.len(),
-            Fusion::Average | Fusion::Sum => self.embedding(),
+            Fusion::Concat => (0..self.heads.len()).map(|i| self.head_width(i)).sum(),
+            Fusion::Average | Fusion::Sum => self.head_width(0),
         }
     }
 
@@ -142,6 +166,21 @@ impl ModelConfig {
                 "centred head {} is not one of the model's heads",
                 h.name()
             ));
+        }
+        if let Some(h) = self
+            .time_pooled_heads
+            .iter()
+            .find(|h| !self.heads.contains(h))
+        {
+            return Err(format!(
+                "time-pooled head {} is not one of the model's heads",
+                h.name()
+            ));
+        }
+        if self.fusion != Fusion::Concat
+            && (1..self.heads.len()).any(|i| self.head_width(i) != self.head_width(0))
+        {
+            return Err("average and sum fusion need heads of one embedding width".into());
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(format!("dropout {} is not in [0, 1)", self.dropout));

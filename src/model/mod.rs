@@ -56,7 +56,15 @@ pub struct ConvHead {
 }
 
 impl ConvHead {
-    fn new(height: usize, width: usize, channels: &[usize], device: &Device) -> Self {
+    /// `keep_bands`: the last pooling averages over frames only (see
+    /// [`ModelConfig::time_pooled_heads`]).
+    fn new(
+        height: usize,
+        width: usize,
+        channels: &[usize],
+        keep_bands: bool,
+        device: &Device,
+    ) -> Self {
         let (mut h, mut w, mut c_in) = (height, width, 1);
         let mut blocks = Vec::with_capacity(channels.len());
         for &c_out in channels {
@@ -70,7 +78,7 @@ impl ConvHead {
         }
         Self {
             blocks,
-            global_pool: AdaptiveAvgPool2dConfig::new([1, 1]).init(),
+            global_pool: AdaptiveAvgPool2dConfig::new([if keep_bands { h } else { 1 }, 1]).init(),
         }
     }
 
@@ -116,9 +124,13 @@ impl GenreCnn {
     pub fn new(config: &ModelConfig, device: &Device) -> Self {
         config.validate().expect("invalid model config");
         let heads = config
-            .input_heights
+            .heads
             .iter()
-            .map(|&h| ConvHead::new(h, config.frames, &config.channels, device))
+            .zip(&config.input_heights)
+            .map(|(kind, &h)| {
+                let keep_bands = config.time_pooled_heads.contains(kind);
+                ConvHead::new(h, config.frames, &config.channels, keep_bands, device)
+            })
             .collect();
         Self {
             heads,

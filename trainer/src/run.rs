@@ -46,6 +46,11 @@ pub struct TrainArgs {
     /// Centring all three was worth +14 points of valid track accuracy (BENCHMARKS.md).
     #[arg(long, default_value = "all")]
     pub centre: String,
+    /// Heads whose last pooling averages over frames only, keeping the bands the conv blocks
+    /// leave (mel: 8 of 128; chroma and MFCC end with one band, so it changes nothing there),
+    /// comma-separated, "all" or "none" (see ModelConfig::time_pooled_heads).
+    #[arg(long, default_value = "none")]
+    pub time_pool: String,
     /// The learning rate decays to zero over these epochs (early stopping may end sooner).
     #[arg(long, default_value_t = 20)]
     pub epochs: usize,
@@ -168,11 +173,15 @@ impl TrainArgs {
             .collect::<Result<_>>()?;
         model.hidden = self.hidden;
         model.dropout = self.dropout;
-        model.centred_heads = match self.centre.trim() {
-            "none" => Vec::new(),
-            "all" => model.heads.clone(),
-            list => parse_heads(list)?,
+        let head_list = |s: &str| -> Result<Vec<HeadKind>> {
+            match s.trim() {
+                "none" => Ok(Vec::new()),
+                "all" => Ok(model.heads.clone()),
+                list => parse_heads(list),
+            }
         };
+        model.centred_heads = head_list(&self.centre)?;
+        model.time_pooled_heads = head_list(&self.time_pool)?;
         model.validate().map_err(|e| anyhow::anyhow!(e))?;
         Ok(TrainOptions {
             model,
