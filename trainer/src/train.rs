@@ -765,18 +765,30 @@ pub fn train(
         if !quiet {
             let done = epoch + 1 - state.history.first().map_or(0, |h| h.epoch - 1);
             let per_epoch = started.elapsed().as_secs_f32() / done.max(1) as f32;
+            // No valid clips (a cross-validation fold trains on everything but its own fold):
+            // no valid figures to print, and no "best".
+            let valid_part = if valid.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "  valid loss {vl:.3} seg {:.1}% track {:.1}% balanced {:.1}%",
+                    100.0 * vs,
+                    100.0 * vt,
+                    100.0 * vb
+                )
+            };
             eprintln!(
-                "epoch {:>3}/{}  train loss {:.3} acc {:.1}%  valid loss {:.3} seg {:.1}% track {:.1}% balanced {:.1}%  {:.0}s{}  (≤ {:.0} min left)",
+                "epoch {:>3}/{}  train loss {:.3} acc {:.1}%{valid_part}  {:.0}s{}  (≤ {:.0} min left)",
                 epoch + 1,
                 opts.epochs,
                 stats.train_loss,
                 100.0 * stats.train_accuracy,
-                vl,
-                100.0 * vs,
-                100.0 * vt,
-                100.0 * vb,
                 stats.seconds,
-                if improved { "  *best*" } else { "" },
+                if improved && !valid.is_empty() {
+                    "  *best*"
+                } else {
+                    ""
+                },
                 per_epoch * (opts.epochs - epoch - 1) as f32 / 60.0
             );
         }
