@@ -55,6 +55,13 @@ impl Fusion {
     }
 }
 
+/// How much a conv block's max-pool shrinks an axis `len` long: halved while it is still at
+/// least 2 long, so a 12-band chromagram survives as many blocks as a 128-band mel
+/// spectrogram. The one rule for the blocks and for the embedding widths computed from them.
+pub(crate) fn pool_factor(len: usize) -> usize {
+    if len >= 2 { 2 } else { 1 }
+}
+
 /// The architecture of [`crate::model::GenreCnn`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
@@ -120,12 +127,9 @@ impl ModelConfig {
         *self.channels.last().expect("at least one conv block")
     }
 
-    /// Bands left of an input `height` bands high after the conv blocks: each block halves
-    /// an axis while it is at least 2 long.
+    /// Bands left of an input `height` bands high after the conv blocks (see [`pool_factor`]).
     pub fn out_height(&self, height: usize) -> usize {
-        self.channels
-            .iter()
-            .fold(height, |h, _| if h >= 2 { h / 2 } else { h })
+        self.channels.iter().fold(height, |h, _| h / pool_factor(h))
     }
 
     /// Width of head `i`'s embedding.

@@ -68,9 +68,7 @@ impl ConvHead {
         let (mut h, mut w, mut c_in) = (height, width, 1);
         let mut blocks = Vec::with_capacity(channels.len());
         for &c_out in channels {
-            // Halve each axis while it is still at least 2 long, so a 12-band chromagram
-            // survives as many blocks as a 128-band mel spectrogram.
-            let pool = [if h >= 2 { 2 } else { 1 }, if w >= 2 { 2 } else { 1 }];
+            let pool = [config::pool_factor(h), config::pool_factor(w)];
             blocks.push(ConvBlock::new(c_in, c_out, pool, device));
             h /= pool[0];
             w /= pool[1];

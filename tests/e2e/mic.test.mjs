@@ -258,9 +258,8 @@ describe('the live microphone when the music changes (two real clips of differen
     second = judged.find((x) => first && x.native.top !== first.native.top);
     if (!first || !second) return;
     const helper = await launch({ webgpu: false });
-    let wavs;
+    const wavs = [];
     try {
-      wavs = [];
       for (const [i, x] of [first, second].entries()) wavs.push(readWav(await decodeToWav(helper, x.file, join(files, `change-${i}.wav`))));
     } finally {
       await helper.close();
