@@ -9,8 +9,10 @@
 //! - `ten_segments`: the clip cut into ten 3-s segments (`segment_starts` + `segment_into`), each computed on its
 //!   own (10 × 130 frames), which is what the trainer and the page do.
 
+#[path = "../tests/support/ogg.rs"]
+mod ogg;
+
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use genre::features::{
@@ -19,59 +21,9 @@ use genre::features::{
 
 const CLIP_SAMPLES: usize = 30 * SAMPLE_RATE as usize;
 
-/// Decodes a mono 22 050-Hz Ogg Vorbis file (no resampling: GTZAN's files already are).
-fn decode_ogg(path: &PathBuf) -> Result<Vec<f32>, String> {
-    use symphonia::core::audio::SampleBuffer;
-    use symphonia::core::codecs::DecoderOptions;
-    use symphonia::core::formats::FormatOptions;
-    use symphonia::core::io::MediaSourceStream;
-    use symphonia::core::meta::MetadataOptions;
-    use symphonia::core::probe::Hint;
-
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    hint.with_extension("ogg");
-    let probed = symphonia::default::get_probe()
-        .format(
-            &hint,
-            mss,
-            &FormatOptions::default(),
-            &MetadataOptions::default(),
-        )
-        .map_err(|e| e.to_string())?;
-    let mut format = probed.format;
-    let track = format.default_track().ok_or("no audio track")?;
-    let track_id = track.id;
-    let rate = track.codec_params.sample_rate.ok_or("no sample rate")?;
-    if rate != SAMPLE_RATE {
-        return Err(format!("sample rate {rate}, not {SAMPLE_RATE}"));
-    }
-    let mut decoder = symphonia::default::get_codecs()
-        .make(&track.codec_params, &DecoderOptions::default())
-        .map_err(|e| e.to_string())?;
-    let mut mono = Vec::new();
-    while let Ok(packet) = format.next_packet() {
-        if packet.track_id() != track_id {
-            continue;
-        }
-        let decoded = decoder.decode(&packet).map_err(|e| e.to_string())?;
-        let channels = decoded.spec().channels.count();
-        let mut buf = SampleBuffer::<f32>::new(decoded.capacity() as u64, *decoded.spec());
-        buf.copy_interleaved_ref(decoded);
-        for frame in buf.samples().chunks_exact(channels) {
-            mono.push(frame.iter().sum::<f32>() / channels as f32);
-        }
-    }
-    Ok(mono)
-}
-
 fn clip() -> (Vec<f32>, String) {
-    let data = std::env::var_os("GENRE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    let path = data.join("gtzan/blues/blues.00000.ogg");
-    match decode_ogg(&path) {
+    let path = ogg::data_dir().join("gtzan/blues/blues.00000.ogg");
+    match ogg::decode_ogg(&path) {
         Ok(mut x) if x.len() >= CLIP_SAMPLES => {
             x.truncate(CLIP_SAMPLES);
             (x, format!("{} (first 30 s)", path.display()))

@@ -27,6 +27,15 @@ File format (`tests/fixtures/<name>.bin`, all little-endian; see tests/fixtures/
 The input is stored as 16-bit PCM with one f32 scale (so that all fixtures together stay well under 3 MB), and
 librosa is run on exactly those dequantised f32 samples, so the Rust side sees the very same input. The quiet sine
 gets its own scale, so it keeps its full 16-bit resolution at 1e-6 amplitude.
+
+Real clips (a GTZAN clip and a CC clip of the shared data folder) are NOT copied into the project: their fixtures
+(`GREF`) hold only where the 3-s excerpt comes from and librosa's outputs for `librosa.load(clip)`'s samples; the
+Rust test decodes the same excerpt from ../shared/data itself (symphonia; it differs from libvorbis by < 2e-7):
+
+    b"GREF" u32 version=1
+    u32 start, u32 n_samples, u32 n_frames, u32 n_chroma, u32 n_mels, u32 n_mfcc
+    u32 path_len, utf-8 path (relative to the shared data folder)
+    f32 chroma, f32 mel dB, f32 MFCC (as above)
 """
 
 from __future__ import annotations
@@ -72,10 +81,11 @@ def synthetic() -> dict[str, np.ndarray]:
     return sig
 
 
-def real_segments(data: Path) -> dict[str, np.ndarray]:
+def real_segments(data: Path) -> dict[str, tuple[str, np.ndarray]]:
+    """name -> (path relative to `data`, the float32 excerpt librosa decodes)."""
     import librosa
 
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, tuple[str, np.ndarray]] = {}
     blues = sorted((data / "gtzan" / "blues").glob("*.ogg"))
     picks = []
     if blues:
@@ -89,7 +99,7 @@ def real_segments(data: Path) -> dict[str, np.ndarray]:
         seg = y[SEGMENT_START : SEGMENT_START + N]
         assert len(seg) == N, f"{path} is shorter than {SEGMENT_START + N} samples"
         print(f"  {name}: {path.relative_to(data)} samples {SEGMENT_START}..{SEGMENT_START + N}")
-        out[name] = seg.astype(np.float64)
+        out[name] = (path.relative_to(data).as_posix(), seg)
     if len(out) < 2:
         print(f"warning: only {len(out)} real clip(s) found under {data}", file=sys.stderr)
     return out
@@ -129,6 +139,19 @@ def write(path: Path, pcm: np.ndarray, scale: np.float32, chroma, mel_db, mfcc) 
             f.write(np.ascontiguousarray(a, dtype="<f4").tobytes())
 
 
+def write_real(path: Path, source: str, chroma, mel_db, mfcc) -> None:
+    n_frames = chroma.shape[1]
+    assert mel_db.shape[1] == n_frames and mfcc.shape[1] == n_frames
+    src = source.encode("utf-8")
+    with open(path, "wb") as f:
+        f.write(b"GREF")
+        f.write(struct.pack("<7I", 1, SEGMENT_START, N, n_frames, chroma.shape[0], mel_db.shape[0], mfcc.shape[0]))
+        f.write(struct.pack("<I", len(src)))
+        f.write(src)
+        for a in (chroma, mel_db, mfcc):
+            f.write(np.ascontiguousarray(a, dtype="<f4").tobytes())
+
+
 def main() -> None:
     import librosa
 
@@ -139,23 +162,31 @@ def main() -> None:
     if librosa.__version__ != "0.11.0":
         sys.exit("librosa 0.11.0 is required (pip install -r scripts/requirements-ref.txt)")
     OUT.mkdir(parents=True, exist_ok=True)
-    signals = synthetic()
-    if args.data.is_dir():
-        signals.update(real_segments(args.data))
-    else:
-        print(f"warning: {args.data} not found, writing synthetic fixtures only", file=sys.stderr)
     total = 0
-    for name, x in signals.items():
-        pcm, scale, y = quantise(x)
-        chroma, mel_db, mfcc = reference(y)
-        path = OUT / f"{name}.bin"
-        write(path, pcm, scale, chroma, mel_db, mfcc)
+
+    def report(path: Path, chroma, mel_db, mfcc) -> int:
         size = path.stat().st_size
-        total += size
         print(
             f"{path.relative_to(REPO)}: {size} bytes, chroma {chroma.shape} mel {mel_db.shape} mfcc {mfcc.shape}, "
             f"mel dB range [{mel_db.min():.2f}, {mel_db.max():.2f}]"
         )
+        return size
+
+    for name, x in synthetic().items():
+        pcm, scale, y = quantise(x)
+        chroma, mel_db, mfcc = reference(y)
+        path = OUT / f"{name}.bin"
+        write(path, pcm, scale, chroma, mel_db, mfcc)
+        total += report(path, chroma, mel_db, mfcc)
+    if args.data.is_dir():
+        for name, (source, y) in real_segments(args.data).items():
+            chroma, mel_db, mfcc = reference(y)
+            path = OUT / "real" / f"{name}.bin"
+            path.parent.mkdir(exist_ok=True)
+            write_real(path, source, chroma, mel_db, mfcc)
+            total += report(path, chroma, mel_db, mfcc)
+    else:
+        print(f"warning: {args.data} not found, writing synthetic fixtures only", file=sys.stderr)
     print(f"total {total} bytes")
 
 

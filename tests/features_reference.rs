@@ -1,6 +1,9 @@
 //! The feature extractor against librosa 0.11, on the fixtures of `scripts/make_fixtures.py`
 //! (`tests/fixtures/*.bin`): mel dB max |err| ≤ 0.01 dB, MFCC max |err| ≤ 0.01, chroma max |err| ≤ 1e-3,
-//! shapes 12×130, 128×130, 20×130.
+//! shapes 12×130, 128×130, 20×130. The real-clip fixtures (`tests/fixtures/real/`) hold no audio: their
+//! excerpts are decoded here from the shared data folder (`GENRE_DATA`, else `../shared/data`), and that test
+//! is skipped, saying so, where the folder is absent. Native only (the browser runs `tests/wasm_features.rs`).
+#![cfg(not(target_arch = "wasm32"))]
 //!
 //! Also checks the stored native outputs (`tests/fixtures/native/*.bin`, which the browser test compares the
 //! wasm build with) are still what this build computes. Regenerate them after a deliberate change with
@@ -8,6 +11,8 @@
 
 #[path = "fixtures/fixture.rs"]
 mod fixture;
+#[path = "support/ogg.rs"]
+mod ogg;
 
 use std::path::PathBuf;
 
@@ -33,6 +38,39 @@ fn fixtures_match_librosa() {
         println!(
             "{name:<20} {:>12.3e} {:>12.3e} {:>12.3e}",
             e.chroma, e.mel_db, e.mfcc
+        );
+    }
+}
+
+#[test]
+fn real_clips_match_librosa() {
+    let data = ogg::data_dir();
+    if !data.is_dir() {
+        eprintln!(
+            "SKIPPED: no shared data folder at {} (set GENRE_DATA): the real-clip references are not checked",
+            data.display()
+        );
+        return;
+    }
+    let mut fx = FeatureExtractor::new(FeatureParams::default());
+    for (name, bytes) in fixture::REAL {
+        let fix = fixture::parse_real(bytes);
+        let path = data.join(&fix.source);
+        let clip =
+            ogg::decode_ogg(&path).unwrap_or_else(|e| panic!("{name}: {}: {e}", path.display()));
+        let end = fix.start + fix.n_samples;
+        assert!(
+            clip.len() >= end,
+            "{name}: {} has only {} samples",
+            path.display(),
+            clip.len()
+        );
+        let got = fx.compute(&clip[fix.start..end]);
+        assert_eq!(got.n_frames, SEGMENT_FRAMES, "{name}: 130 frames");
+        let e = fixture::check_against_librosa(name, &got, &fix.reference);
+        println!(
+            "{name:<20} {:>12.3e} {:>12.3e} {:>12.3e}  ({} samples {}..{end}, decoded here)",
+            e.chroma, e.mel_db, e.mfcc, fix.source, fix.start
         );
     }
 }

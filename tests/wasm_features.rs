@@ -3,6 +3,8 @@
 //! The same checks as `tests/features_reference.rs` (mel dB max |err| ≤ 0.01 dB, MFCC ≤ 0.01, chroma ≤ 1e-3
 //! against librosa 0.11), plus: the wasm build's outputs equal the native build's stored outputs
 //! (`tests/fixtures/native/*.bin`) within 1e-5·max(1, |x|). Fixtures are embedded with `include_bytes!`.
+//! Only the synthetic fixtures: the real-clip ones hold no audio (the browser cannot read the shared data
+//! folder); real music goes through the whole page against the native trainer in `tests/e2e/page.test.mjs`.
 #![cfg(target_arch = "wasm32")]
 
 #[path = "fixtures/fixture.rs"]
@@ -13,7 +15,7 @@ use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_config
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const NATIVE: [(&str, &[u8]); 9] = [
+const NATIVE: [(&str, &[u8]); 7] = [
     ("sine_440", include_bytes!("fixtures/native/sine_440.bin")),
     ("sines", include_bytes!("fixtures/native/sines.bin")),
     ("chirp", include_bytes!("fixtures/native/chirp.bin")),
@@ -24,11 +26,6 @@ const NATIVE: [(&str, &[u8]); 9] = [
         "quiet_sine",
         include_bytes!("fixtures/native/quiet_sine.bin"),
     ),
-    (
-        "gtzan_blues_00000",
-        include_bytes!("fixtures/native/gtzan_blues_00000.bin"),
-    ),
-    ("vibe_ace", include_bytes!("fixtures/native/vibe_ace.bin")),
 ];
 
 #[wasm_bindgen_test]
@@ -62,7 +59,8 @@ fn wasm_equals_native() {
 /// Not a timed assertion: logs how long a 30-s input takes in this browser (for BENCHMARKS.md).
 #[wasm_bindgen_test]
 fn time_a_30_second_clip() {
-    let fix = fixture::parse(fixture::LIBROSA[7].1); // a real 3-s segment, repeated ten times
+    // the noise fixture, repeated ten times (the extractor's cost does not depend on the signal)
+    let fix = fixture::parse(fixture::LIBROSA[3].1);
     let clip: Vec<f32> = (0..10).flat_map(|_| fix.samples.iter().copied()).collect();
     let mut fx = FeatureExtractor::new(FeatureParams::default());
     let mut out = genre::features::Features::default();
