@@ -4,6 +4,7 @@
 mod backend;
 mod cache;
 mod commands;
+mod cv;
 mod dataset;
 mod decode;
 mod ema;
@@ -40,7 +41,7 @@ enum Command {
     /// Train (the same as giving no subcommand).
     Train(run::TrainArgs),
     /// Stratified k-fold cross-validation by clip over every clip of --data (no clip in two folds).
-    Cv(commands::CvArgs),
+    Cv(cv::CvArgs),
     /// Print a model's metrics on one split of a data folder as one JSON line.
     Evaluate(commands::EvaluateArgs),
     /// Print each audio file's label probabilities.
@@ -56,7 +57,7 @@ fn main() {
     let result = match cli.command {
         None => run::run_train(&cli.train),
         Some(Command::Train(args)) => run::run_train(&args),
-        Some(Command::Cv(args)) => commands::cv(&args),
+        Some(Command::Cv(args)) => cv::cv(&args),
         Some(Command::Evaluate(args)) => commands::evaluate(&args),
         Some(Command::Classify(args)) => commands::classify(&args),
         Some(Command::Synth(args)) => commands::synth(&args),

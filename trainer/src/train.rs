@@ -91,17 +91,27 @@ pub struct EvalClip {
     pub segments: Vec<Features>,
 }
 
+/// The valid figures are NaN when there are no valid clips (a cross-validation fold); JSON writes
+/// NaN as null, so null reads back as NaN (a resumed fold must read its own checkpoint).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct EpochStats {
     pub epoch: usize,
     pub train_loss: f32,
     pub train_accuracy: f32,
+    #[serde(deserialize_with = "nan_if_null")]
     pub valid_loss: f32,
+    #[serde(deserialize_with = "nan_if_null")]
     pub valid_segment_accuracy: f32,
+    #[serde(deserialize_with = "nan_if_null")]
     pub valid_track_accuracy: f32,
+    #[serde(deserialize_with = "nan_if_null")]
     pub valid_balanced_accuracy: f32,
     pub learning_rate: f64,
     pub seconds: f32,
+}
+
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+    Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::NAN))
 }
 
 /// Saved at the end of every epoch beside the model and optimizer records.

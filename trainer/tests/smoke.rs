@@ -237,6 +237,85 @@ fn cross_validation_records_its_figures_in_a_model_now_or_later() {
     assert_eq!(m.scores.cv_balanced_accuracy, Some(pooled_balanced));
 }
 
+/// Folds trained two at a time in child processes give exactly the predictions of one after the
+/// other; a rerun with --resume keeps finished folds, trains only what is missing, and refuses
+/// folds made by another plan.
+#[test]
+fn cross_validation_in_parallel_and_resumed_gives_the_same_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    synth(&data, 3, 6);
+    let cv_args = |out: &Path, folds: &str| {
+        let mut a = small_run_args(&data, out, 6);
+        a.insert(0, "cv".to_string());
+        a.extend(["--folds", folds].map(String::from));
+        a
+    };
+    let held = |out: &Path, fold: usize| -> Value {
+        let r: Value = serde_json::from_slice(
+            &std::fs::read(out.join(format!("cv-fold{fold}/result.json"))).unwrap(),
+        )
+        .unwrap();
+        r["held"].clone()
+    };
+    let pooled = |out: &Path| -> Value {
+        let v: Value =
+            serde_json::from_slice(&std::fs::read(out.join("cv.json")).unwrap()).unwrap();
+        v["pooled"].clone()
+    };
+    let one = tmp.path().join("one");
+    ok(trainer().args(cv_args(&one, "3")).output().unwrap());
+    let two = tmp.path().join("two");
+    let mut par = cv_args(&two, "3");
+    par.extend(["--jobs", "2"].map(String::from));
+    let log = ok(trainer().args(&par).output().unwrap());
+    assert!(
+        log.contains("2 at a time") && log.contains("fold 3 | "),
+        "{log}"
+    );
+    for f in 1..=3 {
+        let h = held(&one, f);
+        assert_eq!(
+            h.as_array().unwrap().len(),
+            6,
+            "fold {f} holds out 2 clips per label"
+        );
+        assert_eq!(
+            h,
+            held(&two, f),
+            "fold {f}: the same predictions either way"
+        );
+    }
+    assert_eq!(pooled(&one), pooled(&two));
+
+    // Fold 2 lost (as if the run had stopped before it): --resume trains only that one.
+    std::fs::remove_dir_all(two.join("cv-fold2")).unwrap();
+    let mut again = par.clone();
+    again.retain(|a| a != "--quiet");
+    again.push("--resume".into());
+    let log = ok(trainer().args(&again).output().unwrap());
+    assert!(
+        log.contains("fold 1: finished earlier, kept")
+            && log.contains("fold 3: finished earlier, kept")
+            && log.contains("1 to train")
+            && !log.contains("fold 1 | "),
+        "{log}"
+    );
+    assert_eq!(held(&two, 2), held(&one, 2));
+    assert_eq!(pooled(&two), pooled(&one));
+
+    // Another plan (2 folds) must not reuse these folds.
+    let mut other = cv_args(&two, "2");
+    other.push("--resume".into());
+    let out = trainer().args(&other).output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("another cross-validation"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn an_interrupted_run_resumes_where_it_stopped() {
     let tmp = tempfile::tempdir().unwrap();

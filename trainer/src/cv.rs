@@ -1,0 +1,410 @@
+//! `trainer cv`: stratified k-fold cross-validation by clip (no clip in two folds).
+//!
+//! Each fold lives in `OUT/cv-foldK/`: its plan (which clips it trains on and holds out, with the
+//! options) is written before it trains, its checkpoints while it trains, and its held-out
+//! predictions (`result.json`) as soon as it is done. So a long run that is interrupted loses at
+//! most the epoch in progress: `--resume` keeps the finished folds and continues the unfinished
+//! one. `--jobs N` trains N folds at once, each in a child process (`--fold K`); the pooled
+//! figures are computed from the folds' saved predictions either way, so they do not depend on
+//! how the folds were run.
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use genre::features::Features;
+
+use crate::backend::device;
+use crate::dataset::Dataset;
+use crate::report::{Metrics, metrics};
+use crate::run::{TrainArgs, eval_clips, load_tracks};
+use crate::train::{TrainClip, TrainOptions, predict, train};
+
+#[derive(clap::Args, Debug)]
+pub struct CvArgs {
+    #[command(flatten)]
+    pub train: TrainArgs,
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Fixed number of epochs per fold (no early stopping: the held-out fold must not steer
+    /// training). Default: the training default.
+    #[arg(long)]
+    pub fold_epochs: Option<usize>,
+    /// Folds trained at once, each in its own process (the CPU backends use about one core per
+    /// training run, so on 2 cores `--jobs 2` takes about half the time).
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Train and evaluate only fold K (1-based) and save its result in OUT/cv-foldK, without
+    /// pooling (what each process of --jobs runs).
+    #[arg(long, conflicts_with_all = ["jobs", "record_in"])]
+    pub fold: Option<usize>,
+    /// Also write the pooled figures into the manifest of the exported model in this folder
+    /// (model.genre and manifest.json, e.g. web/model); its weights are left as they are.
+    #[arg(long)]
+    pub record_in: Option<PathBuf>,
+    /// With --record-in: record the pooled figures of an earlier cross-validation (the cv.json
+    /// it wrote) instead of running one (e.g. into a model trained after that long run).
+    #[arg(long, requires = "record_in")]
+    pub from: Option<PathBuf>,
+}
+
+/// Which clips one fold trains on and holds out, under which options.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct FoldPlan {
+    /// 1-based.
+    fold: usize,
+    folds: usize,
+    options: TrainOptions,
+    train: Vec<String>,
+    held: Vec<String>,
+}
+
+/// One held-out clip's segment probabilities (`[segments × labels]`, row-major).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct HeldClip {
+    id: String,
+    label: usize,
+    probabilities: Vec<f32>,
+}
+
+/// What a finished fold leaves in `result.json`.
+#[derive(Debug, Serialize, Deserialize)]
+struct FoldResult {
+    plan: FoldPlan,
+    metrics: Metrics,
+    held: Vec<HeldClip>,
+}
+
+fn fold_dir(out: &Path, fold: usize) -> PathBuf {
+    out.join(format!("cv-fold{fold}"))
+}
+
+fn write_json_atomically(path: &Path, value: &impl Serialize) -> Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(value)?)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// A fold's saved result if it exists and was made by this very plan; an error if `--resume`
+/// would otherwise mix folds of different runs.
+fn finished(plan: &FoldPlan, dir: &Path, resume: bool) -> Result<Option<FoldResult>> {
+    if !resume {
+        return Ok(None);
+    }
+    for file in ["plan.json", "result.json"] {
+        let path = dir.join(file);
+        if !path.is_file() {
+            continue;
+        }
+        let saved: Option<FoldPlan> = if file == "plan.json" {
+            read_json(&path)
+        } else {
+            read_json::<FoldResult>(&path).map(|r| r.plan)
+        };
+        if saved.as_ref() != Some(plan) {
+            bail!(
+                "{} was made by another cross-validation (other options, folds, seed or clips); \
+                 start afresh without --resume or use the same flags",
+                path.display()
+            );
+        }
+    }
+    Ok(read_json(&dir.join("result.json")))
+}
+
+pub fn cv(args: &CvArgs) -> Result<()> {
+    if let (Some(report), Some(dir)) = (&args.from, &args.record_in) {
+        #[derive(serde::Deserialize)]
+        struct CvReport {
+            pooled: Metrics,
+        }
+        let r: CvReport = serde_json::from_slice(
+            &std::fs::read(report).with_context(|| format!("cannot read {}", report.display()))?,
+        )
+        .with_context(|| format!("{} is not a cv.json of `trainer cv`", report.display()))?;
+        let labels: Vec<String> = r.pooled.per_label.iter().map(|l| l.label.clone()).collect();
+        record_cv(dir, &r.pooled, &labels)?;
+        println!(
+            "cross-validation figures of {} recorded in {}",
+            report.display(),
+            dir.display()
+        );
+        return Ok(());
+    }
+    let t = &args.train;
+    if args.folds < 2 {
+        bail!("--folds must be at least 2");
+    }
+    if let Some(k) = args.fold
+        && !(1..=args.folds).contains(&k)
+    {
+        bail!("--fold {k}: folds are numbered 1 to {}", args.folds);
+    }
+    let root = t.data_dir()?;
+    let ds = Dataset::scan(&root)?;
+    let opts = {
+        let mut o = t.options(ds.labels.len())?;
+        o.epochs = args.fold_epochs.unwrap_or(o.epochs);
+        o
+    };
+    let assignment = crate::split::k_fold(
+        &ds.tracks.iter().map(|tr| tr.label).collect::<Vec<_>>(),
+        ds.labels.len(),
+        args.folds,
+        t.seed,
+    );
+    let ids = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+        ds.tracks
+            .iter()
+            .zip(&assignment)
+            .filter(|&(_, &a)| keep(a))
+            .map(|(tr, _)| tr.id.clone())
+            .collect()
+    };
+    let plans: Vec<FoldPlan> = (0..args.folds)
+        .map(|f| FoldPlan {
+            fold: f + 1,
+            folds: args.folds,
+            options: opts.clone(),
+            train: ids(&|a| a != f),
+            held: ids(&|a| a == f),
+        })
+        .collect();
+    let wanted: Vec<&FoldPlan> = match args.fold {
+        Some(k) => vec![&plans[k - 1]],
+        None => plans.iter().collect(),
+    };
+    let mut pending = Vec::new();
+    for plan in wanted {
+        match finished(plan, &fold_dir(&t.out, plan.fold), t.resume)? {
+            Some(_) => eprintln!("fold {}: finished earlier, kept", plan.fold),
+            None => pending.push(plan),
+        }
+    }
+    if args.fold.is_none() {
+        eprintln!(
+            "{}-fold cross-validation over {} clips, {} epochs per fold; {} to train{}",
+            args.folds,
+            ds.tracks.len(),
+            opts.epochs,
+            pending.len(),
+            if args.jobs > 1 && pending.len() > 1 {
+                format!(", {} at a time", args.jobs.min(pending.len()))
+            } else {
+                String::new()
+            }
+        );
+    }
+    if args.jobs > 1 && pending.len() > 1 {
+        run_children(&pending, args.jobs)?;
+    } else if !pending.is_empty() {
+        let (device, name) = device(t.backend)?;
+        eprintln!("training on {name}");
+        let cache = t.cache();
+        let all: Vec<&crate::dataset::Track> = ds.tracks.iter().collect();
+        let loaded = load_tracks(&cache, &all, t.quiet);
+        let evals = eval_clips(&cache, &loaded)?;
+        for plan in pending {
+            let dir = fold_dir(&t.out, plan.fold);
+            std::fs::create_dir_all(&dir)?;
+            write_json_atomically(&dir.join("plan.json"), plan)?;
+            let inside = |i: &usize| assignment[*i] != plan.fold - 1;
+            let train_idx: Vec<usize> = (0..loaded.len()).filter(inside).collect();
+            let held_idx: Vec<usize> = (0..loaded.len()).filter(|i| !inside(i)).collect();
+            let clips: Vec<TrainClip> = train_idx
+                .iter()
+                .map(|&i| TrainClip {
+                    label: loaded[i].0.label,
+                    samples: loaded[i].1.clone(),
+                })
+                .collect();
+            let fixed: Vec<&Features> = train_idx
+                .iter()
+                .flat_map(|&i| evals[i].segments.iter())
+                .collect();
+            let out = train(
+                &opts,
+                ds.labels.len(),
+                &clips,
+                &fixed,
+                &[],
+                &device,
+                &dir,
+                t.resume,
+                t.quiet,
+            )?;
+            let held: Vec<HeldClip> = held_idx
+                .iter()
+                .map(|&i| {
+                    let segs: Vec<&Features> = evals[i].segments.iter().collect();
+                    HeldClip {
+                        id: loaded[i].0.id.clone(),
+                        label: loaded[i].0.label,
+                        probabilities: predict(&out.model, &segs, &out.normalisation, &device, 64),
+                    }
+                })
+                .collect();
+            let m = metrics(&format!("fold {}", plan.fold), &ds.labels, &pooled(&held));
+            eprintln!("{}", m.text());
+            write_json_atomically(
+                &dir.join("result.json"),
+                &FoldResult {
+                    plan: plan.clone(),
+                    metrics: m,
+                    held,
+                },
+            )?;
+        }
+    }
+    if args.fold.is_some() {
+        return Ok(());
+    }
+
+    let mut all_held = Vec::new();
+    let mut per_fold = Vec::new();
+    for plan in &plans {
+        let path = fold_dir(&t.out, plan.fold).join("result.json");
+        let r: FoldResult = read_json(&path)
+            .with_context(|| format!("fold {}: no result in {}", plan.fold, path.display()))?;
+        if r.plan != *plan {
+            bail!("{} belongs to another cross-validation", path.display());
+        }
+        all_held.extend(r.held);
+        per_fold.push(r.metrics);
+    }
+    let m = metrics(
+        &format!("{}-fold cross-validation (pooled)", args.folds),
+        &ds.labels,
+        &pooled(&all_held),
+    );
+    println!("{}", m.text());
+    write_json_atomically(
+        &t.out.join("cv.json"),
+        &serde_json::json!({ "pooled": m, "folds": per_fold, "options": opts }),
+    )?;
+    println!("written {}", t.out.join("cv.json").display());
+    if let Some(dir) = &args.record_in {
+        record_cv(dir, &m, &ds.labels)?;
+        println!("cross-validation figures recorded in {}", dir.display());
+    }
+    Ok(())
+}
+
+fn pooled(held: &[HeldClip]) -> Vec<(usize, Vec<f32>)> {
+    held.iter()
+        .map(|c| (c.label, c.probabilities.clone()))
+        .collect()
+}
+
+/// This process's arguments without the options that only the parent acts on.
+fn child_args() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--jobs" || a == "--record-in" {
+            args.next();
+        } else if !a.starts_with("--jobs=") && !a.starts_with("--record-in=") {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// Trains the pending folds in child processes (`trainer … --fold K`), `jobs` at a time, each
+/// line of their output prefixed with the fold.
+fn run_children(pending: &[&FoldPlan], jobs: usize) -> Result<()> {
+    let exe = std::env::current_exe().context("cannot find this program to run the folds")?;
+    let base = child_args();
+    let queue = std::sync::Mutex::new(
+        pending
+            .iter()
+            .map(|p| p.fold)
+            .collect::<std::collections::VecDeque<_>>(),
+    );
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..jobs.min(pending.len()) {
+            s.spawn(|| {
+                loop {
+                    let Some(fold) = queue.lock().unwrap().pop_front() else {
+                        break;
+                    };
+                    if let Err(e) = run_child(&exe, &base, fold) {
+                        failures.lock().unwrap().push(format!("fold {fold}: {e:#}"));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    if !failures.is_empty() {
+        bail!(
+            "{}; the finished folds are kept: rerun with --resume to go on",
+            failures.join("; ")
+        );
+    }
+    Ok(())
+}
+
+fn run_child(exe: &Path, base: &[String], fold: usize) -> Result<()> {
+    use std::process::{Command, Stdio};
+    eprintln!("fold {fold}: started");
+    let mut child = Command::new(exe)
+        .args(base)
+        .args(["--fold", &fold.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let prefix = |stream: Box<dyn std::io::Read + Send>| {
+        move || {
+            for line in std::io::BufReader::new(stream)
+                .lines()
+                .map_while(Result::ok)
+            {
+                eprintln!("fold {fold} | {line}");
+            }
+        }
+    };
+    let err = std::thread::spawn(prefix(Box::new(child.stderr.take().unwrap())));
+    prefix(Box::new(child.stdout.take().unwrap()))();
+    let _ = err.join();
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("its process failed ({status})");
+    }
+    Ok(())
+}
+
+/// Puts pooled cross-validation figures into an exported model's manifest.
+fn record_cv(dir: &Path, m: &Metrics, labels: &[String]) -> Result<()> {
+    let path = dir.join(crate::export::MODEL_FILE);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (mut manifest, _) = genre::inference::decode_model_file(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    if manifest.labels != labels {
+        bail!(
+            "{}: its labels {:?} are not the cross-validated data's {:?}",
+            path.display(),
+            manifest.labels,
+            labels
+        );
+    }
+    manifest.scores.cv_balanced_accuracy = Some(m.balanced_accuracy);
+    manifest.scores.cv_track_accuracy = Some(m.track_accuracy.value);
+    let out = genre::inference::replace_manifest(&bytes, &manifest)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let tmp = dir.join("model.genre.tmp");
+    std::fs::write(&tmp, &out)?;
+    std::fs::rename(&tmp, &path)?;
+    std::fs::write(
+        dir.join(crate::export::MANIFEST_FILE),
+        serde_json::to_vec_pretty(&manifest)?,
+    )?;
+    Ok(())
+}
