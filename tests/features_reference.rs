@@ -3,11 +3,11 @@
 //! shapes 12×130, 128×130, 20×130. The real-clip fixtures (`tests/fixtures/real/`) hold no audio: their
 //! excerpts are decoded here from the shared data folder (`GENRE_DATA`, else `../shared/data`), and that test
 //! is skipped, saying so, where the folder is absent. Native only (the browser runs `tests/wasm_features.rs`).
-#![cfg(not(target_arch = "wasm32"))]
 //!
 //! Also checks the stored native outputs (`tests/fixtures/native/*.bin`, which the browser test compares the
 //! wasm build with) are still what this build computes. Regenerate them after a deliberate change with
 //! `cargo test -p genre --test features_reference -- --ignored write_native_fixtures`.
+#![cfg(not(target_arch = "wasm32"))]
 
 #[path = "fixtures/fixture.rs"]
 mod fixture;

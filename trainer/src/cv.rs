@@ -91,23 +91,20 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
-/// A fold's saved result if it exists and was made by this very plan; an error if `--resume`
-/// would otherwise mix folds of different runs.
-fn finished(plan: &FoldPlan, dir: &Path, resume: bool) -> Result<Option<FoldResult>> {
+/// Whether a fold was finished earlier by this very plan (only with `--resume`); an error if its
+/// folder holds another plan, which `--resume` would otherwise mix into this run.
+fn finished(plan: &FoldPlan, dir: &Path, resume: bool) -> Result<bool> {
     if !resume {
-        return Ok(None);
+        return Ok(false);
     }
-    for file in ["plan.json", "result.json"] {
-        let path = dir.join(file);
-        if !path.is_file() {
-            continue;
-        }
-        let saved: Option<FoldPlan> = if file == "plan.json" {
-            read_json(&path)
-        } else {
-            read_json::<FoldResult>(&path).map(|r| r.plan)
-        };
-        if saved.as_ref() != Some(plan) {
+    let plan_path = dir.join("plan.json");
+    let result_path = dir.join("result.json");
+    let result: Option<FoldResult> = read_json(&result_path);
+    for (path, saved) in [
+        (&plan_path, read_json::<FoldPlan>(&plan_path)),
+        (&result_path, result.as_ref().map(|r| r.plan.clone())),
+    ] {
+        if path.is_file() && saved.as_ref() != Some(plan) {
             bail!(
                 "{} was made by another cross-validation (other options, folds, seed or clips); \
                  start afresh without --resume or use the same flags",
@@ -115,7 +112,7 @@ fn finished(plan: &FoldPlan, dir: &Path, resume: bool) -> Result<Option<FoldResu
             );
         }
     }
-    Ok(read_json(&dir.join("result.json")))
+    Ok(result.is_some())
 }
 
 pub fn cv(args: &CvArgs) -> Result<()> {
@@ -182,9 +179,10 @@ pub fn cv(args: &CvArgs) -> Result<()> {
     };
     let mut pending = Vec::new();
     for plan in wanted {
-        match finished(plan, &fold_dir(&t.out, plan.fold), t.resume)? {
-            Some(_) => eprintln!("fold {}: finished earlier, kept", plan.fold),
-            None => pending.push(plan),
+        if finished(plan, &fold_dir(&t.out, plan.fold), t.resume)? {
+            eprintln!("fold {}: finished earlier, kept", plan.fold);
+        } else {
+            pending.push(plan);
         }
     }
     if args.fold.is_none() {
