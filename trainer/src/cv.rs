@@ -9,6 +9,7 @@
 //! how the folds were run.
 
 use anyhow::{Context, Result, bail};
+use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -16,10 +17,10 @@ use std::path::{Path, PathBuf};
 use genre::features::Features;
 
 use crate::backend::device;
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, Track};
 use crate::report::{Metrics, metrics};
 use crate::run::{TrainArgs, eval_clips, load_tracks};
-use crate::train::{TrainClip, TrainOptions, predict, train};
+use crate::train::{EvalClip, TrainClip, TrainOptions, predict, train};
 
 #[derive(clap::Args, Debug)]
 pub struct CvArgs {
@@ -205,59 +206,16 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         let (device, name) = device(t.backend)?;
         eprintln!("training on {name}");
         let cache = t.cache();
-        let all: Vec<&crate::dataset::Track> = ds.tracks.iter().collect();
+        let all: Vec<&Track> = ds.tracks.iter().collect();
         let loaded = load_tracks(&cache, &all, t.quiet);
-        let evals = eval_clips(&cache, &loaded)?;
+        let corpus = Corpus {
+            labels: &ds.labels,
+            evals: eval_clips(&cache, &loaded)?,
+            loaded,
+            assignment: &assignment,
+        };
         for plan in pending {
-            let dir = fold_dir(&t.out, plan.fold);
-            std::fs::create_dir_all(&dir)?;
-            write_json_atomically(&dir.join("plan.json"), plan)?;
-            let inside = |i: &usize| assignment[*i] != plan.fold - 1;
-            let train_idx: Vec<usize> = (0..loaded.len()).filter(inside).collect();
-            let held_idx: Vec<usize> = (0..loaded.len()).filter(|i| !inside(i)).collect();
-            let clips: Vec<TrainClip> = train_idx
-                .iter()
-                .map(|&i| TrainClip {
-                    label: loaded[i].0.label,
-                    samples: loaded[i].1.clone(),
-                })
-                .collect();
-            let fixed: Vec<&Features> = train_idx
-                .iter()
-                .flat_map(|&i| evals[i].segments.iter())
-                .collect();
-            let out = train(
-                &opts,
-                ds.labels.len(),
-                &clips,
-                &fixed,
-                &[],
-                &device,
-                &dir,
-                t.resume,
-                t.quiet,
-            )?;
-            let held: Vec<HeldClip> = held_idx
-                .iter()
-                .map(|&i| {
-                    let segs: Vec<&Features> = evals[i].segments.iter().collect();
-                    HeldClip {
-                        id: loaded[i].0.id.clone(),
-                        label: loaded[i].0.label,
-                        probabilities: predict(&out.model, &segs, &out.normalisation, &device, 64),
-                    }
-                })
-                .collect();
-            let m = metrics(&format!("fold {}", plan.fold), &ds.labels, &pooled(&held));
-            eprintln!("{}", m.text());
-            write_json_atomically(
-                &dir.join("result.json"),
-                &FoldResult {
-                    plan: plan.clone(),
-                    metrics: m,
-                    held,
-                },
-            )?;
+            train_fold(plan, &corpus, &device, &t.out, t.resume, t.quiet)?;
         }
     }
     if args.fold.is_some() {
@@ -292,6 +250,78 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         println!("cross-validation figures recorded in {}", dir.display());
     }
     Ok(())
+}
+
+/// Every clip with its samples and evaluation segments, and the fold each belongs to (0-based).
+struct Corpus<'a> {
+    labels: &'a [String],
+    loaded: Vec<(&'a Track, Vec<f32>)>,
+    evals: Vec<EvalClip>,
+    assignment: &'a [usize],
+}
+
+/// Trains one fold on the clips outside it and saves its plan, then its held-out predictions.
+fn train_fold(
+    plan: &FoldPlan,
+    corpus: &Corpus,
+    device: &Device,
+    out: &Path,
+    resume: bool,
+    quiet: bool,
+) -> Result<()> {
+    let dir = fold_dir(out, plan.fold);
+    std::fs::create_dir_all(&dir)?;
+    write_json_atomically(&dir.join("plan.json"), plan)?;
+    let (loaded, evals) = (&corpus.loaded, &corpus.evals);
+    let (train_idx, held_idx): (Vec<usize>, Vec<usize>) =
+        (0..loaded.len()).partition(|&i| corpus.assignment[i] != plan.fold - 1);
+    let clips: Vec<TrainClip> = train_idx
+        .iter()
+        .map(|&i| TrainClip {
+            label: loaded[i].0.label,
+            samples: loaded[i].1.clone(),
+        })
+        .collect();
+    let fixed: Vec<&Features> = train_idx
+        .iter()
+        .flat_map(|&i| evals[i].segments.iter())
+        .collect();
+    let trained = train(
+        &plan.options,
+        corpus.labels.len(),
+        &clips,
+        &fixed,
+        &[],
+        device,
+        &dir,
+        resume,
+        quiet,
+    )?;
+    let held: Vec<HeldClip> = held_idx
+        .iter()
+        .map(|&i| {
+            let segs: Vec<&Features> = evals[i].segments.iter().collect();
+            HeldClip {
+                id: loaded[i].0.id.clone(),
+                label: loaded[i].0.label,
+                probabilities: predict(&trained.model, &segs, &trained.normalisation, device, 64),
+            }
+        })
+        .collect();
+    let m = metrics(
+        &format!("fold {}", plan.fold),
+        corpus.labels,
+        &pooled(&held),
+    );
+    eprintln!("{}", m.text());
+    write_json_atomically(
+        &dir.join("result.json"),
+        &FoldResult {
+            plan: plan.clone(),
+            metrics: m,
+            held,
+        },
+    )
 }
 
 fn pooled(held: &[HeldClip]) -> Vec<(usize, Vec<f32>)> {
