@@ -79,6 +79,9 @@ pub struct TrainArgs {
     /// Mixup Beta(α, α); 0 switches it off.
     #[arg(long, default_value_t = 0.2)]
     pub mixup: f32,
+    /// Label smoothing ε: targets keep 1 − ε on the label and spread ε over all labels.
+    #[arg(long, default_value_t = 0.0)]
+    pub label_smoothing: f32,
     /// Probability of blanking one whole head's image of a training example (modality
     /// dropout), so the fused model cannot lean on one feature alone.
     #[arg(long, default_value_t = 0.0)]
@@ -212,6 +215,7 @@ impl TrainArgs {
             speed_semitones: self.speed_semitones.min(6),
             speed_chroma: self.speed_chroma,
             logit_adjust: self.logit_adjust.max(0.0),
+            label_smoothing: self.label_smoothing.clamp(0.0, 1.0),
         })
     }
 
@@ -456,7 +460,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
             split: split.description.clone(),
             date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
             notes: format!(
-                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, key shift {}, speed ±{} (or ±{} semitones; chroma too: {}), gain ±{} dB, tilt ±{} dB, logit adjustment {}{}; trained on {device_name}",
+                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, key shift {}, speed ±{} (or ±{} semitones; chroma too: {}), gain ±{} dB, tilt ±{} dB, logit adjustment {}{}{}; trained on {device_name}",
                 outcome.best_epoch,
                 outcome.history.len(),
                 opts.crops_per_clip,
@@ -476,6 +480,11 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
                 opts.gain_db,
                 opts.tilt_db,
                 opts.logit_adjust,
+                if opts.label_smoothing > 0.0 {
+                    format!(", label smoothing {}", opts.label_smoothing)
+                } else {
+                    String::new()
+                },
                 if opts.ema_epochs > 0.0 {
                     format!("; weights averaged over ~{} epochs (EMA)", opts.ema_epochs)
                 } else {

@@ -75,6 +75,10 @@ pub struct TrainOptions {
     /// the model's guess into the one that suits equally frequent labels (Menon et al., 2021).
     #[serde(default)]
     pub logit_adjust: f32,
+    /// Label smoothing ε: each target keeps 1 − ε on its label and spreads ε evenly over all
+    /// labels (Szegedy et al., 2016), before mixup; 0 switches it off.
+    #[serde(default)]
+    pub label_smoothing: f32,
 }
 
 fn yes() -> bool {
@@ -255,6 +259,17 @@ fn head_dropout(images: &mut [Vec<f32>], n: usize, cfg: &ModelConfig, p: f32, rn
             images[h][i * per..(i + 1) * per].fill(0.0);
         }
     }
+}
+
+/// One row of `k` targets per label: `1 − ε + ε/k` on the label and `ε/k` elsewhere, the row
+/// scaled by the label's class weight (so a weighted row still sums to its weight).
+fn smoothed_targets(labels: &[usize], k: usize, class_w: &[f32], eps: f32) -> Vec<f32> {
+    let mut targets = vec![0.0f32; labels.len() * k];
+    for (row, &l) in targets.chunks_mut(k).zip(labels) {
+        row.fill(class_w[l] * eps / k as f32);
+        row[l] += class_w[l] * (1.0 - eps);
+    }
+    targets
 }
 
 /// A sample from Beta(α, α) via two Gamma draws (Marsaglia–Tsang for α ≥ 1, boosted below).
@@ -669,10 +684,7 @@ pub fn train(
             if opts.head_dropout > 0.0 {
                 head_dropout(&mut images, n, cfg, opts.head_dropout, &mut rng);
             }
-            let mut targets = vec![0.0f32; n * k];
-            for (i, &l) in labels.iter().enumerate() {
-                targets[i * k + l] = class_w[l];
-            }
+            let mut targets = smoothed_targets(&labels, k, &class_w, opts.label_smoothing);
             if opts.mixup_alpha > 0.0 && n > 1 {
                 let lam = beta(opts.mixup_alpha, &mut rng);
                 let mut perm: Vec<usize> = (0..n).collect();
@@ -1102,6 +1114,20 @@ mod tests {
         assert_eq!(untouched, before);
     }
 
+    #[test]
+    fn smoothed_targets_keep_each_row_on_its_label_and_sum_to_its_weight() {
+        let t = smoothed_targets(&[2, 0], 4, &[1.0, 1.0, 2.0, 1.0], 0.2);
+        let expect = [0.1, 0.1, 1.7, 0.1, 0.85, 0.05, 0.05, 0.05];
+        for (a, b) in t.iter().zip(expect) {
+            assert!((a - b).abs() < 1e-6, "{t:?}");
+        }
+        // ε = 0 is the one-hot target.
+        assert_eq!(
+            smoothed_targets(&[1], 3, &[1.0; 3], 0.0),
+            vec![0.0, 1.0, 0.0]
+        );
+    }
+
     pub fn test_options() -> TrainOptions {
         TrainOptions {
             model: ModelConfig::new(2, &HeadKind::ALL, genre::model::Fusion::Concat),
@@ -1126,6 +1152,7 @@ mod tests {
             speed_semitones: 0,
             speed_chroma: false,
             logit_adjust: 0.0,
+            label_smoothing: 0.0,
         }
     }
 }
