@@ -34,6 +34,9 @@ def main(paths):
     for p, rows in runs.items():
         if [os.path.basename(r["file"]) for r in rows] != names or rows[0]["labels"] != labels:
             raise SystemExit(f"{p}: not the same clips and labels as {paths[0]}")
+    unknown = [n for n in names if n.split(".")[0] not in labels]
+    if unknown:
+        raise SystemExit(f"no label in the file name (<label>.NNNNN.ext) of: {' '.join(unknown)}")
     truth = [labels.index(n.split(".")[0]) for n in names]
     wrong = {p: [argmax(r["probabilities"]) != t for r, t in zip(rows, truth)] for p, rows in runs.items()}
     n = len(names)
