@@ -92,7 +92,17 @@ pub struct ModelConfig {
     /// Empty (average over both axes) in models saved before it existed.
     #[serde(default)]
     pub time_pooled_heads: Vec<HeadKind>,
+    /// Heads whose (centred) input is also divided by each band's root mean square over the
+    /// segment's frames (floored, see [`SCALE_FLOOR`]), so the head sees each band's movement
+    /// at one scale whatever the recording's dynamics. Empty in models saved before it existed.
+    #[serde(default)]
+    pub scaled_heads: Vec<HeadKind>,
 }
+
+/// Added to each band's mean square before the square root in [`ModelConfig::scaled_heads`]:
+/// inputs are standardised per band over the training set, so a band that barely moves within
+/// a segment (a band-limited recording's top bands) is scaled by at most 1/√0.01 = 10.
+pub const SCALE_FLOOR: f32 = 0.01;
 
 impl ModelConfig {
     /// The default design for `n_classes` labels and the library's default feature shapes.
@@ -120,6 +130,7 @@ impl ModelConfig {
             frames: p.segment_frames(),
             centred_heads: Vec::new(),
             time_pooled_heads: Vec::new(),
+            scaled_heads: Vec::new(),
         }
     }
 
@@ -168,6 +179,12 @@ impl ModelConfig {
         if let Some(h) = self.centred_heads.iter().find(|h| !self.heads.contains(h)) {
             return Err(format!(
                 "centred head {} is not one of the model's heads",
+                h.name()
+            ));
+        }
+        if let Some(h) = self.scaled_heads.iter().find(|h| !self.heads.contains(h)) {
+            return Err(format!(
+                "scaled head {} is not one of the model's heads",
                 h.name()
             ));
         }

@@ -8,7 +8,7 @@
 
 mod config;
 
-pub use config::{Fusion, HeadKind, ModelConfig};
+pub use config::{Fusion, HeadKind, ModelConfig, SCALE_FLOOR};
 
 use burn::module::Module;
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
@@ -157,6 +157,12 @@ impl GenreCnn {
                     .unwrap_or_else(|| panic!("the model's {} head got no input", kind.name()));
                 let x = if self.config.centred_heads.contains(&kind) {
                     x.clone() - x.mean_dim(3)
+                } else {
+                    x
+                };
+                let x = if self.config.scaled_heads.contains(&kind) {
+                    let rms = (x.clone().powi_scalar(2).mean_dim(3) + SCALE_FLOOR).sqrt();
+                    x / rms
                 } else {
                     x
                 };

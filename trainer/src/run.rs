@@ -51,6 +51,10 @@ pub struct TrainArgs {
     /// comma-separated, "all" or "none" (see ModelConfig::time_pooled_heads).
     #[arg(long, default_value = "none")]
     pub time_pool: String,
+    /// Heads whose centred input is also divided by each band's RMS over the segment,
+    /// comma-separated, "all" or "none" (see ModelConfig::scaled_heads).
+    #[arg(long, default_value = "none")]
+    pub scale: String,
     /// The learning rate decays to zero over these epochs (early stopping may end sooner).
     /// 60: each lengthening paid so far (20 → 40: +3 points of valid track accuracy over the
     /// last five epochs, three seeds; 40 → 60: +1.7 track, +4.5 balanced, two seeds; BENCHMARKS.md).
@@ -74,6 +78,14 @@ pub struct TrainArgs {
     /// four seeds (mean 77.6 % against 81.8 %), so 0.5 stays (BENCHMARKS.md).
     #[arg(long, default_value_t = 0.5)]
     pub balance: f32,
+    /// Label sampling for the last --late-balance-epochs epochs instead of --balance (deferred
+    /// re-balancing: features learned on natural frequencies, the low-learning-rate end of the
+    /// schedule re-balanced).
+    #[arg(long, default_value_t = 1.0)]
+    pub late_balance: f32,
+    /// How many of the last epochs draw labels with --late-balance; 0 = off.
+    #[arg(long, default_value_t = 0)]
+    pub late_balance_epochs: usize,
     #[arg(long)]
     pub class_weights: bool,
     /// Mixup Beta(α, α); 0 switches it off.
@@ -191,6 +203,7 @@ impl TrainArgs {
         };
         model.centred_heads = head_list(&self.centre)?;
         model.time_pooled_heads = head_list(&self.time_pool)?;
+        model.scaled_heads = head_list(&self.scale)?;
         model.validate().map_err(|e| anyhow::anyhow!(e))?;
         Ok(TrainOptions {
             model,
@@ -202,6 +215,8 @@ impl TrainArgs {
             seed: self.seed,
             crops_per_clip: self.crops.max(1),
             balance: self.balance.clamp(0.0, 1.0),
+            late_balance: self.late_balance.clamp(0.0, 1.0),
+            late_balance_epochs: self.late_balance_epochs,
             class_weights: self.class_weights,
             mixup_alpha: self.mixup,
             head_dropout: self.head_dropout.clamp(0.0, 1.0),
@@ -482,6 +497,13 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
                 opts.logit_adjust,
                 if opts.label_smoothing > 0.0 {
                     format!(", label smoothing {}", opts.label_smoothing)
+                } else {
+                    String::new()
+                } + &if opts.late_balance_epochs > 0 {
+                    format!(
+                        ", balance {} for the last {} epochs",
+                        opts.late_balance, opts.late_balance_epochs
+                    )
                 } else {
                     String::new()
                 },

@@ -35,6 +35,12 @@ pub struct TrainOptions {
     pub crops_per_clip: usize,
     /// Sampling of labels: 0 = as often as they occur, 1 = every label equally often.
     pub balance: f32,
+    /// `balance` of the last `late_balance_epochs` epochs (deferred re-balancing, Cao et al.,
+    /// 2019); `late_balance_epochs` 0 switches it off.
+    #[serde(default)]
+    pub late_balance: f32,
+    #[serde(default)]
+    pub late_balance_epochs: usize,
     /// Weight the loss by inverse label frequency (an alternative to `balance`).
     pub class_weights: bool,
     /// Beta(α, α) mixup between examples of a batch; 0 switches it off.
@@ -83,6 +89,17 @@ pub struct TrainOptions {
 
 fn yes() -> bool {
     true
+}
+
+impl TrainOptions {
+    /// The label balance that `epoch` (0-based) draws with.
+    pub fn balance_at(&self, epoch: usize) -> f32 {
+        if self.late_balance_epochs > 0 && epoch + self.late_balance_epochs >= self.epochs {
+            self.late_balance
+        } else {
+            self.balance
+        }
+    }
 }
 
 pub struct TrainClip {
@@ -359,7 +376,9 @@ fn prior_offsets(counts: &[usize], opts: &TrainOptions) -> Vec<f32> {
             } else {
                 0.0
             };
-            (n > 0).then(|| draw_weight(n, opts.balance).ln() + log_loss_weight)
+            // the prior of the last epochs, which the exported model ends on
+            let balance = opts.balance_at(opts.epochs.saturating_sub(1));
+            (n > 0).then(|| draw_weight(n, balance).ln() + log_loss_weight)
         })
         .collect();
     let present: Vec<f64> = logs.iter().flatten().copied().collect();
@@ -375,6 +394,7 @@ fn epoch_draws(
     clips: &[TrainClip],
     n_labels: usize,
     opts: &TrainOptions,
+    balance: f32,
     rng: &mut StdRng,
 ) -> Vec<usize> {
     let mut by_label: Vec<Vec<usize>> = vec![Vec::new(); n_labels];
@@ -383,7 +403,7 @@ fn epoch_draws(
     }
     let weights: Vec<f64> = by_label
         .iter()
-        .map(|v| draw_weight(v.len(), opts.balance))
+        .map(|v| draw_weight(v.len(), balance))
         .collect();
     let total: f64 = weights.iter().sum();
     let n = clips.len() * opts.crops_per_clip;
@@ -650,7 +670,7 @@ pub fn train(
         let t0 = Instant::now();
         let mut rng =
             StdRng::seed_from_u64(opts.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
-        let draws = epoch_draws(train_clips, k, opts, &mut rng);
+        let draws = epoch_draws(train_clips, k, opts, opts.balance_at(epoch), &mut rng);
         let feats = crop_features(train_clips, &draws, &params, opts, rng.random());
         let mut order: Vec<usize> = (0..draws.len()).collect();
         rand::seq::SliceRandom::shuffle(order.as_mut_slice(), &mut rng);
@@ -884,6 +904,18 @@ mod tests {
     }
 
     #[test]
+    fn late_balance_applies_only_to_the_last_epochs() {
+        let mut o = test_options();
+        o.epochs = 10;
+        o.balance = 0.5;
+        o.late_balance = 1.0;
+        assert_eq!(o.balance_at(9), 0.5, "off while late_balance_epochs is 0");
+        o.late_balance_epochs = 3;
+        let b: Vec<f32> = (0..10).map(|e| o.balance_at(e)).collect();
+        assert_eq!(b, [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0]);
+    }
+
+    #[test]
     fn balanced_draws_equalise_labels() {
         let clips: Vec<TrainClip> = (0..50)
             .map(|i| TrainClip {
@@ -894,11 +926,11 @@ mod tests {
         let mut o = test_options();
         o.crops_per_clip = 40;
         o.balance = 1.0;
-        let d = epoch_draws(&clips, 2, &o, &mut StdRng::seed_from_u64(1));
+        let d = epoch_draws(&clips, 2, &o, o.balance, &mut StdRng::seed_from_u64(1));
         let small = d.iter().filter(|&&i| clips[i].label == 1).count() as f32 / d.len() as f32;
         assert!((small - 0.5).abs() < 0.05, "{small}");
         o.balance = 0.0;
-        let d = epoch_draws(&clips, 2, &o, &mut StdRng::seed_from_u64(1));
+        let d = epoch_draws(&clips, 2, &o, o.balance, &mut StdRng::seed_from_u64(1));
         let small = d.iter().filter(|&&i| clips[i].label == 1).count() as f32 / d.len() as f32;
         assert!((small - 0.1).abs() < 0.03, "{small}");
     }
@@ -1139,6 +1171,8 @@ mod tests {
             seed: 1,
             crops_per_clip: 2,
             balance: 0.0,
+            late_balance: 0.0,
+            late_balance_epochs: 0,
             class_weights: false,
             mixup_alpha: 0.0,
             head_dropout: 0.0,
