@@ -6,13 +6,13 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use burn::module::Module;
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor, TensorData};
 use genre::features::{FeatureExtractor, FeatureParams};
 use genre::inference::{
     BandStats, Classifier, FORMAT_NAME, FORMAT_VERSION, LoadError, Manifest, Normalisation, Scores,
     TrainedOn, decode_model_file, encode_model_file, replace_manifest,
 };
-use genre::model::{Fusion, GenreCnn, HeadKind, ModelConfig};
+use genre::model::{Fusion, GenreCnn, HeadKind, ModelConfig, ModelInput};
 
 fn manifest(config: &ModelConfig) -> Manifest {
     Manifest {
@@ -228,48 +228,63 @@ fn a_new_manifest_keeps_the_weights() {
     ));
 }
 
+/// Two segments of sine images, one per head the config has, each value passed through `per_band`
+/// (value, band index) so a test can give each band an offset or a gain.
+fn sine_input(
+    config: &ModelConfig,
+    device: &Device,
+    per_band: impl Fn(f32, usize) -> f32,
+) -> ModelInput {
+    let frames = config.frames;
+    let image = |bands: usize, seed: f32| {
+        let data: Vec<f32> = (0..2 * bands * frames)
+            .map(|i| per_band((seed * i as f32).sin(), (i / frames) % bands))
+            .collect();
+        Some(Tensor::<4>::from_data(
+            TensorData::new(data, [2, 1, bands, frames]),
+            device,
+        ))
+    };
+    ModelInput {
+        chroma: image(config.input_heights[0], 0.37),
+        mel: image(config.input_heights[1], 0.11),
+        mfcc: image(config.input_heights[2], 0.73),
+    }
+}
+
+/// The largest change of any logit when the sine input's bands go through `per_band`.
+fn logits_moved(
+    model: &GenreCnn,
+    config: &ModelConfig,
+    per_band: impl Fn(f32, usize) -> f32,
+) -> f32 {
+    let device = Device::ndarray();
+    let a = model
+        .forward(sine_input(config, &device, |v, _| v))
+        .into_data();
+    let b = model
+        .forward(sine_input(config, &device, per_band))
+        .into_data();
+    a.as_slice::<f32>()
+        .unwrap()
+        .iter()
+        .zip(b.as_slice::<f32>().unwrap())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max)
+}
+
 /// Centring every head makes a model blind to each band's level over the segment (a recording's
 /// colour), and it survives the trip through a model file.
 #[test]
 fn centred_model_ignores_a_constant_per_band_offset() {
-    use burn::tensor::{Tensor, TensorData};
-    use genre::model::ModelInput;
     let device = Device::ndarray();
-    let input = |offset: bool, config: &ModelConfig| {
-        let frames = config.frames;
-        let image = |bands: usize, seed: f32| {
-            let data: Vec<f32> = (0..2 * bands * frames)
-                .map(|i| {
-                    let b = (i / frames) % bands;
-                    (seed * i as f32).sin() + if offset { 0.5 * b as f32 - 3.0 } else { 0.0 }
-                })
-                .collect();
-            Some(Tensor::<4>::from_data(
-                TensorData::new(data, [2, 1, bands, frames]),
-                &device,
-            ))
-        };
-        ModelInput {
-            chroma: image(config.input_heights[0], 0.37),
-            mel: image(config.input_heights[1], 0.11),
-            mfcc: image(config.input_heights[2], 0.73),
-        }
-    };
     for centre in [true, false] {
         let mut config = ModelConfig::new(3, &HeadKind::ALL, Fusion::Concat);
         if centre {
             config.centred_heads = HeadKind::ALL.to_vec();
         }
         let model = GenreCnn::new(&config, &device).valid();
-        let a = model.forward(input(false, &config)).into_data();
-        let b = model.forward(input(true, &config)).into_data();
-        let diff = a
-            .as_slice::<f32>()
-            .unwrap()
-            .iter()
-            .zip(b.as_slice::<f32>().unwrap())
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0f32, f32::max);
+        let diff = logits_moved(&model, &config, |v, b| v + 0.5 * b as f32 - 3.0);
         if centre {
             assert!(diff < 1e-4, "centred model moved by {diff}");
             let bytes = encode_model_file(&manifest(&config), model).unwrap();
@@ -288,49 +303,18 @@ fn centred_model_ignores_a_constant_per_band_offset() {
 /// to the floor added to the band's mean square), and the setting survives a model file.
 #[test]
 fn scaled_model_ignores_a_per_band_gain() {
-    use burn::tensor::{Tensor, TensorData};
-    use genre::model::ModelInput;
     let device = Device::ndarray();
-    let input = |gain: bool, config: &ModelConfig| {
-        let frames = config.frames;
-        let image = |bands: usize, seed: f32| {
-            let data: Vec<f32> = (0..2 * bands * frames)
-                .map(|i| {
-                    let b = (i / frames) % bands;
-                    (seed * i as f32).sin() * if gain { 2.0 + 0.25 * b as f32 } else { 1.0 }
-                })
-                .collect();
-            Some(Tensor::<4>::from_data(
-                TensorData::new(data, [2, 1, bands, frames]),
-                &device,
-            ))
-        };
-        ModelInput {
-            chroma: image(config.input_heights[0], 0.37),
-            mel: image(config.input_heights[1], 0.11),
-            mfcc: image(config.input_heights[2], 0.73),
-        }
-    };
     let mut config = ModelConfig::new(3, &HeadKind::ALL, Fusion::Concat);
     config.centred_heads = HeadKind::ALL.to_vec();
     let centred = GenreCnn::new(&config, &device).valid();
     config.scaled_heads = HeadKind::ALL.to_vec();
     let scaled = GenreCnn::new(&config, &device).valid();
-    let moved = |model: &GenreCnn| {
-        let a = model.forward(input(false, &config)).into_data();
-        let b = model.forward(input(true, &config)).into_data();
-        let a = a.as_slice::<f32>().unwrap().to_vec();
-        let b = b.as_slice::<f32>().unwrap().to_vec();
-        a.iter()
-            .zip(&b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0f32, f32::max)
-    };
+    let gain = |v: f32, b: usize| v * (2.0 + 0.25 * b as f32);
     // sin over many frames has mean square ≈ 0.5; the floor 0.01 leaves ≈ 1 % of the gain, and
     // a freshly initialised model's logits are ≈ 0.1 (measured: 1e-4..3e-4 against 0.08..0.18)
-    let diff = moved(&scaled);
+    let diff = logits_moved(&scaled, &config, gain);
     assert!(diff < 5e-3, "scaled model moved by {diff}");
-    let diff = moved(&centred);
+    let diff = logits_moved(&centred, &config, gain);
     assert!(
         diff > 2e-2,
         "a centred-only model should see the gain ({diff})"

@@ -176,27 +176,17 @@ impl ModelConfig {
                 self.n_classes
             ));
         }
-        if let Some(h) = self.centred_heads.iter().find(|h| !self.heads.contains(h)) {
-            return Err(format!(
-                "centred head {} is not one of the model's heads",
-                h.name()
-            ));
-        }
-        if let Some(h) = self.scaled_heads.iter().find(|h| !self.heads.contains(h)) {
-            return Err(format!(
-                "scaled head {} is not one of the model's heads",
-                h.name()
-            ));
-        }
-        if let Some(h) = self
-            .time_pooled_heads
-            .iter()
-            .find(|h| !self.heads.contains(h))
-        {
-            return Err(format!(
-                "time-pooled head {} is not one of the model's heads",
-                h.name()
-            ));
+        for (what, list) in [
+            ("centred", &self.centred_heads),
+            ("scaled", &self.scaled_heads),
+            ("time-pooled", &self.time_pooled_heads),
+        ] {
+            if let Some(h) = list.iter().find(|h| !self.heads.contains(h)) {
+                return Err(format!(
+                    "{what} head {} is not one of the model's heads",
+                    h.name()
+                ));
+            }
         }
         if self.fusion != Fusion::Concat
             && (1..self.heads.len()).any(|i| self.head_width(i) != self.head_width(0))
