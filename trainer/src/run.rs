@@ -475,43 +475,10 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
             split: split.description.clone(),
             date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
             notes: format!(
-                "best epoch {} of {}; {} {} crops/clip/epoch, balance {}, mixup {}, SpecAugment {}, head dropout {}, key shift {}, speed ±{} (or ±{} semitones; chroma too: {}), gain ±{} dB, tilt ±{} dB, logit adjustment {}{}{}; trained on {device_name}",
+                "best epoch {} of {}; {}; trained on {device_name}",
                 outcome.best_epoch,
                 outcome.history.len(),
-                opts.crops_per_clip,
-                if opts.overlap {
-                    "overlapping"
-                } else {
-                    "grid-aligned"
-                },
-                opts.balance,
-                opts.mixup_alpha,
-                opts.spec_augment,
-                opts.head_dropout,
-                opts.key_shift,
-                opts.speed,
-                opts.speed_semitones,
-                opts.speed_chroma,
-                opts.gain_db,
-                opts.tilt_db,
-                opts.logit_adjust,
-                if opts.label_smoothing > 0.0 {
-                    format!(", label smoothing {}", opts.label_smoothing)
-                } else {
-                    String::new()
-                } + &if opts.late_balance_epochs > 0 {
-                    format!(
-                        ", balance {} for the last {} epochs",
-                        opts.late_balance, opts.late_balance_epochs
-                    )
-                } else {
-                    String::new()
-                },
-                if opts.ema_epochs > 0.0 {
-                    format!("; weights averaged over ~{} epochs (EMA)", opts.ema_epochs)
-                } else {
-                    String::new()
-                }
+                opts.recipe_notes()
             ),
         },
         scores,

@@ -100,6 +100,69 @@ impl TrainOptions {
             self.balance
         }
     }
+
+    /// The training recipe in words for the manifest: the sampling, then only the
+    /// augmentations and losses that are switched on (a zero or false option is left out).
+    pub fn recipe_notes(&self) -> String {
+        let mut parts = vec![format!(
+            "{} {} crops/clip/epoch",
+            self.crops_per_clip,
+            if self.overlap {
+                "overlapping"
+            } else {
+                "grid-aligned"
+            }
+        )];
+        parts.push(format!("balance {}", self.balance));
+        if self.late_balance_epochs > 0 {
+            parts.push(format!(
+                "balance {} for the last {} epochs",
+                self.late_balance, self.late_balance_epochs
+            ));
+        }
+        if self.class_weights {
+            parts.push("class-weighted loss".into());
+        }
+        if self.mixup_alpha > 0.0 {
+            parts.push(format!("mixup {}", self.mixup_alpha));
+        }
+        if self.spec_augment {
+            parts.push("SpecAugment".into());
+        }
+        if self.head_dropout > 0.0 {
+            parts.push(format!("head dropout {}", self.head_dropout));
+        }
+        if self.key_shift {
+            parts.push("key shift".into());
+        }
+        let chroma = if self.speed_chroma {
+            ", chroma too"
+        } else {
+            ", not chroma"
+        };
+        if self.speed_semitones > 0 {
+            parts.push(format!("speed ±{} semitones{chroma}", self.speed_semitones));
+        } else if self.speed > 0.0 {
+            parts.push(format!("speed ±{}{chroma}", self.speed));
+        }
+        if self.gain_db > 0.0 {
+            parts.push(format!("gain ±{} dB", self.gain_db));
+        }
+        if self.tilt_db > 0.0 {
+            parts.push(format!("tilt ±{} dB", self.tilt_db));
+        }
+        if self.logit_adjust != 0.0 {
+            parts.push(format!("logit adjustment {}", self.logit_adjust));
+        }
+        if self.label_smoothing > 0.0 {
+            parts.push(format!("label smoothing {}", self.label_smoothing));
+        }
+        let mut notes = parts.join(", ");
+        if self.ema_epochs > 0.0 {
+            notes += &format!("; weights averaged over ~{} epochs (EMA)", self.ema_epochs);
+        }
+        notes
+    }
 }
 
 pub struct TrainClip {
@@ -913,6 +976,43 @@ mod tests {
         o.late_balance_epochs = 3;
         let b: Vec<f32> = (0..10).map(|e| o.balance_at(e)).collect();
         assert_eq!(b, [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn recipe_notes_name_only_what_is_switched_on() {
+        let mut o = test_options();
+        o.crops_per_clip = 8;
+        o.overlap = true;
+        o.balance = 0.5;
+        o.mixup_alpha = 0.0;
+        o.spec_augment = false;
+        o.head_dropout = 0.0;
+        o.key_shift = false;
+        o.speed = 0.0;
+        o.speed_semitones = 0;
+        o.gain_db = 0.0;
+        o.tilt_db = 0.0;
+        o.logit_adjust = 0.0;
+        o.label_smoothing = 0.0;
+        o.ema_epochs = 0.0;
+        o.class_weights = false;
+        o.late_balance_epochs = 0;
+        assert_eq!(
+            o.recipe_notes(),
+            "8 overlapping crops/clip/epoch, balance 0.5"
+        );
+        o.key_shift = true;
+        o.gain_db = 6.0;
+        o.speed = 0.1;
+        o.ema_epochs = 2.0;
+        assert_eq!(
+            o.recipe_notes(),
+            "8 overlapping crops/clip/epoch, balance 0.5, key shift, speed ±0.1, not chroma, \
+             gain ±6 dB; weights averaged over ~2 epochs (EMA)"
+        );
+        o.speed_semitones = 2;
+        o.speed_chroma = true;
+        assert!(o.recipe_notes().contains("speed ±2 semitones, chroma too"));
     }
 
     #[test]
