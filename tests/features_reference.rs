@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use genre::features::{FeatureExtractor, FeatureParams, SEGMENT_FRAMES};
 
 fn native_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/native")
+    ogg::manifest_dir::manifest_dir().join("tests/fixtures/native")
 }
 
 #[test]

@@ -9,6 +9,8 @@
 #![allow(deprecated)]
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "support/manifest_dir.rs"]
+mod manifest_dir;
 #[path = "support/model_signals.rs"]
 mod model_signals;
 
@@ -16,11 +18,11 @@ use burn::tensor::Device;
 use genre::inference::Classifier;
 use serde_json::{Value, json};
 
-const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/web/model/model.genre");
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/model_logits.json"
-);
+const MODEL: &str = "web/model/model.genre";
+const FIXTURE: &str = "tests/fixtures/model_logits.json";
+fn in_project(relative: &str) -> std::path::PathBuf {
+    manifest_dir::manifest_dir().join(relative)
+}
 const REGENERATE: &str = "cargo test --release --test model_fixture -- --ignored";
 
 #[allow(deprecated)] // ndarray: the reference CPU backend
@@ -50,8 +52,8 @@ fn native_logits(bytes: &[u8]) -> (Vec<String>, Vec<(&'static str, Vec<f32>)>) {
 #[test]
 #[ignore = "writes tests/fixtures/model_logits.json; run when web/model/model.genre changes"]
 fn write_model_logits_fixture() {
-    let bytes =
-        std::fs::read(MODEL).expect("web/model/model.genre (train or install a model first)");
+    let bytes = std::fs::read(in_project(MODEL))
+        .expect("web/model/model.genre (train or install a model first)");
     let (labels, rows) = native_logits(&bytes);
     let fixture = json!({
         "about": "Native (ndarray) logits of web/model/model.genre for the signals of tests/support/model_signals.rs; checked in the browser by tests/wasm_model.rs",
@@ -62,7 +64,7 @@ fn write_model_logits_fixture() {
         "signals": rows.iter().map(|(name, l)| json!({ "name": name, "logits": l })).collect::<Vec<_>>(),
     });
     std::fs::write(
-        FIXTURE,
+        in_project(FIXTURE),
         serde_json::to_string_pretty(&fixture).unwrap() + "\n",
     )
     .unwrap();
@@ -71,12 +73,12 @@ fn write_model_logits_fixture() {
 
 #[test]
 fn model_logits_fixture_is_current() {
-    let Ok(bytes) = std::fs::read(MODEL) else {
+    let Ok(bytes) = std::fs::read(in_project(MODEL)) else {
         eprintln!("skipped: no web/model/model.genre");
         return;
     };
     let fixture: Value = serde_json::from_str(
-        &std::fs::read_to_string(FIXTURE)
+        &std::fs::read_to_string(in_project(FIXTURE))
             .unwrap_or_else(|_| panic!("no {FIXTURE}: run `{REGENERATE}`")),
     )
     .unwrap();

@@ -188,10 +188,7 @@ mod tests {
 
     #[test]
     fn recognises_the_shared_gtzan_folder() {
-        let root = Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/data/gtzan"
-        ));
+        let root = &crate::manifest_dir::manifest_dir().join("../../shared/data/gtzan");
         if !root.is_dir() {
             eprintln!("skipped: {} is absent", root.display());
             return;

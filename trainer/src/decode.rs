@@ -408,7 +408,7 @@ mod tests {
 
     /// `../shared/data` beside the project's root, or `None` (with a note) when it is absent.
     fn data_dir() -> Option<PathBuf> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+        let dir = crate::manifest_dir::manifest_dir().join("../../shared/data");
         if dir.is_dir() {
             Some(dir)
         } else {

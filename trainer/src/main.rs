@@ -10,6 +10,9 @@ mod decode;
 mod ema;
 mod export;
 mod features_cmd;
+#[cfg(test)]
+#[path = "../tests/support/manifest_dir.rs"]
+mod manifest_dir;
 mod npy;
 mod plots;
 mod report;

@@ -250,10 +250,7 @@ mod tests {
 
     #[test]
     fn shared_filtered_lists_never_share_a_track() {
-        let root = Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/data/gtzan"
-        ));
+        let root = &crate::manifest_dir::manifest_dir().join("../../shared/data/gtzan");
         if !root.is_dir() {
             eprintln!("skipped: {} is absent", root.display());
             return;

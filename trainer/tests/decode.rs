@@ -2,6 +2,8 @@
 //! GTZAN clip, cutting it into segments, writing the .npy arrays, the pictures and segments.json;
 //! and errors that name the file for what is not audio.
 
+#[path = "support/manifest_dir.rs"]
+mod manifest_dir;
 #[path = "../src/npy.rs"]
 #[allow(dead_code)]
 mod npy;
@@ -15,7 +17,7 @@ fn trainer() -> Command {
 
 /// `../shared/data` beside the project's root, or `None` (with a note) when it is absent.
 fn data_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+    let dir = manifest_dir::manifest_dir().join("../../shared/data");
     if dir.is_dir() {
         Some(dir)
     } else {

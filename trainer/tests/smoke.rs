@@ -2,6 +2,9 @@
 //! ../shared/data is there, a few real GTZAN clips. Each checks something that breaks when
 //! features, model, loss, split, checkpointing or export are wired wrong.
 
+#[path = "support/manifest_dir.rs"]
+mod manifest_dir;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -392,7 +395,7 @@ fn missing_data_folder_explains_gtzan() {
 }
 
 fn shared_gtzan() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/gtzan");
+    let p = manifest_dir::manifest_dir().join("../../shared/data/gtzan");
     p.is_dir().then_some(p)
 }
 
