@@ -20,10 +20,11 @@ use serde_json::{Value, json};
 
 const MODEL: &str = "web/model/model.genre";
 const FIXTURE: &str = "tests/fixtures/model_logits.json";
+const REGENERATE: &str = "cargo test --release --test model_fixture -- --ignored";
+
 fn in_project(relative: &str) -> std::path::PathBuf {
     manifest_dir::manifest_dir().join(relative)
 }
-const REGENERATE: &str = "cargo test --release --test model_fixture -- --ignored";
 
 #[allow(deprecated)] // ndarray: the reference CPU backend
 fn reference_device() -> Device {

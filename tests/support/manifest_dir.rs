@@ -1,6 +1,7 @@
-//! The package's folder, read at run time: cargo sets `CARGO_MANIFEST_DIR` when it runs a test,
-//! while the compile-time `env!` value goes stale when a cached build from a clone at another
-//! path is reused (cargo does not rebuild for it).
+//! The folder of the package whose test runs (genre or trainer: both include this file), read at
+//! run time: cargo sets `CARGO_MANIFEST_DIR` when it runs a test, while the compile-time `env!`
+//! value goes stale when a cached build from a clone at another path is reused (cargo does not
+//! rebuild for it).
 
 use std::path::PathBuf;
 

@@ -11,7 +11,7 @@ mod ema;
 mod export;
 mod features_cmd;
 #[cfg(test)]
-#[path = "../tests/support/manifest_dir.rs"]
+#[path = "../../tests/support/manifest_dir.rs"]
 mod manifest_dir;
 mod npy;
 mod plots;

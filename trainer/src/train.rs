@@ -430,6 +430,8 @@ fn draw_weight(count: usize, balance: f32) -> f64 {
 /// of the draws ([`draw_weight`]) times its loss weight (1/count with class weights). Centred
 /// over the labels that have training clips; labels with none get 0.
 fn prior_offsets(counts: &[usize], opts: &TrainOptions) -> Vec<f32> {
+    // the prior of the last epochs, which the exported model ends on
+    let balance = opts.balance_at(opts.epochs.saturating_sub(1));
     let logs: Vec<Option<f64>> = counts
         .iter()
         .map(|&n| {
@@ -439,8 +441,6 @@ fn prior_offsets(counts: &[usize], opts: &TrainOptions) -> Vec<f32> {
             } else {
                 0.0
             };
-            // the prior of the last epochs, which the exported model ends on
-            let balance = opts.balance_at(opts.epochs.saturating_sub(1));
             (n > 0).then(|| draw_weight(n, balance).ln() + log_loss_weight)
         })
         .collect();

@@ -2,7 +2,7 @@
 //! GTZAN clip, cutting it into segments, writing the .npy arrays, the pictures and segments.json;
 //! and errors that name the file for what is not audio.
 
-#[path = "support/manifest_dir.rs"]
+#[path = "../../tests/support/manifest_dir.rs"]
 mod manifest_dir;
 #[path = "../src/npy.rs"]
 #[allow(dead_code)]

@@ -2,7 +2,7 @@
 //! ../shared/data is there, a few real GTZAN clips. Each checks something that breaks when
 //! features, model, loss, split, checkpointing or export are wired wrong.
 
-#[path = "support/manifest_dir.rs"]
+#[path = "../../tests/support/manifest_dir.rs"]
 mod manifest_dir;
 
 use serde_json::Value;
