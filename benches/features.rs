@@ -22,7 +22,7 @@ use genre::features::{
 const CLIP_SAMPLES: usize = 30 * SAMPLE_RATE as usize;
 
 fn clip() -> (Vec<f32>, String) {
-    let path = ogg::data_dir().join("gtzan/blues/blues.00000.ogg");
+    let path = ogg::paths::shared_data().join("gtzan/blues/blues.00000.ogg");
     match ogg::decode_ogg(&path) {
         Ok(mut x) if x.len() >= CLIP_SAMPLES => {
             x.truncate(CLIP_SAMPLES);

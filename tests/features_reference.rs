@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use genre::features::{FeatureExtractor, FeatureParams, SEGMENT_FRAMES};
 
 fn native_dir() -> PathBuf {
-    ogg::manifest_dir::manifest_dir().join("tests/fixtures/native")
+    ogg::paths::manifest_dir().join("tests/fixtures/native")
 }
 
 #[test]
@@ -44,7 +44,7 @@ fn fixtures_match_librosa() {
 
 #[test]
 fn real_clips_match_librosa() {
-    let data = ogg::data_dir();
+    let data = ogg::paths::shared_data();
     if !data.is_dir() {
         eprintln!(
             "SKIPPED: no shared data folder at {} (set GENRE_DATA): the real-clip references are not checked",

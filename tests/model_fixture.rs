@@ -9,10 +9,10 @@
 #![allow(deprecated)]
 #![cfg(not(target_arch = "wasm32"))]
 
-#[path = "support/manifest_dir.rs"]
-mod manifest_dir;
 #[path = "support/model_signals.rs"]
 mod model_signals;
+#[path = "support/paths.rs"]
+mod paths;
 
 use burn::tensor::Device;
 use genre::inference::Classifier;
@@ -23,7 +23,7 @@ const FIXTURE: &str = "tests/fixtures/model_logits.json";
 const REGENERATE: &str = "cargo test --release --test model_fixture -- --ignored";
 
 fn in_project(relative: &str) -> std::path::PathBuf {
-    manifest_dir::manifest_dir().join(relative)
+    paths::manifest_dir().join(relative)
 }
 
 #[allow(deprecated)] // ndarray: the reference CPU backend

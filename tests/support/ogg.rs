@@ -5,17 +5,10 @@
 
 use std::path::Path;
 
-#[path = "manifest_dir.rs"]
-pub mod manifest_dir;
+#[path = "paths.rs"]
+pub mod paths;
 
 use genre::features::SAMPLE_RATE;
-
-/// The shared data folder: `GENRE_DATA`, else `../shared/data` beside the project.
-pub fn data_dir() -> std::path::PathBuf {
-    std::env::var_os("GENRE_DATA")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| manifest_dir::manifest_dir().join("../shared/data"))
-}
 
 /// Decodes a mono 22 050-Hz Ogg Vorbis file (no resampling: GTZAN's files already are).
 pub fn decode_ogg(path: &Path) -> Result<Vec<f32>, String> {

@@ -188,11 +188,9 @@ mod tests {
 
     #[test]
     fn recognises_the_shared_gtzan_folder() {
-        let root = &crate::manifest_dir::manifest_dir().join("../../shared/data/gtzan");
-        if !root.is_dir() {
-            eprintln!("skipped: {} is absent", root.display());
+        let Some(root) = &crate::paths::shared_data_if_present("gtzan") else {
             return;
-        }
+        };
         let ds = Dataset::scan(root).unwrap();
         assert!(ds.is_gtzan);
         assert_eq!(ds.labels, GTZAN_GENRES);

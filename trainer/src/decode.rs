@@ -406,18 +406,8 @@ mod tests {
     use std::io::Write;
     use std::path::PathBuf;
 
-    /// `../shared/data` beside the project's root, or `None` (with a note) when it is absent.
     fn data_dir() -> Option<PathBuf> {
-        let dir = crate::manifest_dir::manifest_dir().join("../../shared/data");
-        if dir.is_dir() {
-            Some(dir)
-        } else {
-            eprintln!(
-                "note: {} is absent; skipping a test on real audio",
-                dir.display()
-            );
-            None
-        }
+        crate::paths::shared_data_if_present("")
     }
 
     /// A 16-bit PCM WAV file, interleaved samples.

@@ -10,10 +10,10 @@ mod decode;
 mod ema;
 mod export;
 mod features_cmd;
-#[cfg(test)]
-#[path = "../../tests/support/manifest_dir.rs"]
-mod manifest_dir;
 mod npy;
+#[cfg(test)]
+#[path = "../../tests/support/paths.rs"]
+mod paths;
 mod plots;
 mod report;
 mod run;

@@ -250,11 +250,9 @@ mod tests {
 
     #[test]
     fn shared_filtered_lists_never_share_a_track() {
-        let root = &crate::manifest_dir::manifest_dir().join("../../shared/data/gtzan");
-        if !root.is_dir() {
-            eprintln!("skipped: {} is absent", root.display());
+        let Some(root) = &crate::paths::shared_data_if_present("gtzan") else {
             return;
-        }
+        };
         let ds = Dataset::scan(root).unwrap();
         let dir = find_split_dir(root, None).unwrap();
         let s = from_lists(&ds, &dir).unwrap();

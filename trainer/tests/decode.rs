@@ -2,11 +2,11 @@
 //! GTZAN clip, cutting it into segments, writing the .npy arrays, the pictures and segments.json;
 //! and errors that name the file for what is not audio.
 
-#[path = "../../tests/support/manifest_dir.rs"]
-mod manifest_dir;
 #[path = "../src/npy.rs"]
 #[allow(dead_code)]
 mod npy;
+#[path = "../../tests/support/paths.rs"]
+mod paths;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,18 +15,8 @@ fn trainer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_trainer"))
 }
 
-/// `../shared/data` beside the project's root, or `None` (with a note) when it is absent.
 fn data_dir() -> Option<PathBuf> {
-    let dir = manifest_dir::manifest_dir().join("../../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "note: {} is absent; skipping a test on real audio",
-            dir.display()
-        );
-        None
-    }
+    paths::shared_data_if_present("")
 }
 
 fn crc32(bytes: &[u8]) -> u32 {

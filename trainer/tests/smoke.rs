@@ -2,11 +2,11 @@
 //! ../shared/data is there, a few real GTZAN clips. Each checks something that breaks when
 //! features, model, loss, split, checkpointing or export are wired wrong.
 
-#[path = "../../tests/support/manifest_dir.rs"]
-mod manifest_dir;
+#[path = "../../tests/support/paths.rs"]
+mod paths;
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn trainer() -> Command {
@@ -394,17 +394,11 @@ fn missing_data_folder_explains_gtzan() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--data"));
 }
 
-fn shared_gtzan() -> Option<PathBuf> {
-    let p = manifest_dir::manifest_dir().join("../../shared/data/gtzan");
-    p.is_dir().then_some(p)
-}
-
 /// The real-data recipe on a few clips: artist-filtered lists (via symlinks, nothing copied
 /// into the project), one short run, the loss falls and the manifest says what it saw.
 #[test]
 fn recipe_runs_on_a_few_real_gtzan_clips() {
-    let Some(gtzan) = shared_gtzan() else {
-        eprintln!("skipped: ../shared/data/gtzan is absent");
+    let Some(gtzan) = paths::shared_data_if_present("gtzan") else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

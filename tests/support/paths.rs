@@ -1,0 +1,43 @@
+//! Where tests find the project and the shared data. Both crates (genre and trainer) include this
+//! file. Paths are read at run time: cargo sets `CARGO_MANIFEST_DIR` when it runs a test, while the
+//! compile-time `env!` value goes stale when a cached build from a clone at another path is reused
+//! (cargo does not rebuild for it).
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// The folder of the package whose test runs.
+pub fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+}
+
+/// The shared data folder: `GENRE_DATA`, else `../shared/data` beside the workspace's root (the
+/// nearest folder above the package that holds `Cargo.lock`).
+pub fn shared_data() -> PathBuf {
+    if let Some(dir) = std::env::var_os("GENRE_DATA") {
+        return PathBuf::from(dir);
+    }
+    let package = manifest_dir();
+    let root = package
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .unwrap_or(&package);
+    root.join("../shared/data")
+}
+
+/// `shared_data()/sub` when it is there, else `None` after a note that a test on real audio is
+/// skipped.
+pub fn shared_data_if_present(sub: &str) -> Option<PathBuf> {
+    let dir = shared_data().join(sub);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "note: {} is absent (set GENRE_DATA to the shared data folder); skipping a test on real audio",
+            dir.display()
+        );
+        None
+    }
+}
