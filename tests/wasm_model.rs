@@ -59,11 +59,7 @@ fn expected() -> Expected {
 async fn browser_logits(device: &Device) -> (Vec<String>, Vec<Vec<f32>>) {
     let mut classifier =
         Classifier::from_bytes(MODEL, device).expect("the model loads in the browser");
-    let signals = model_signals::signals();
-    let features: Vec<_> = signals
-        .iter()
-        .map(|(_, x)| classifier.segment_features(x, 0))
-        .collect();
+    let features = model_signals::signal_features(&mut classifier);
     let refs: Vec<_> = features.iter().collect();
     let data = classifier
         .logits(&refs)

@@ -32,6 +32,16 @@ fn noise(seed: u64) -> impl FnMut() -> f64 {
     }
 }
 
+/// The features of every fixture signal's first segment for `classifier`, in `signals()`'s order.
+pub fn signal_features(
+    classifier: &mut genre::inference::Classifier,
+) -> Vec<genre::features::Features> {
+    signals()
+        .iter()
+        .map(|(_, x)| classifier.segment_features(x, 0))
+        .collect()
+}
+
 /// `(name, samples)` of every fixture signal, in a fixed order.
 pub fn signals() -> Vec<(&'static str, Vec<f32>)> {
     let pi2 = 2.0 * std::f64::consts::PI;

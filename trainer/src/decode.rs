@@ -439,6 +439,13 @@ mod tests {
             .collect()
     }
 
+    fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max)
+    }
+
     /// Magnitude of the DFT of `x` at `freq` Hz (one bin, computed directly).
     fn dft_mag(x: &[f32], freq: f32, rate: u32) -> f32 {
         let (mut re, mut im) = (0.0f64, 0.0f64);
@@ -534,11 +541,7 @@ mod tests {
         let path = write_temp(&dir, "a.wav", &wav_bytes(22_050, 1, &x));
         let y = load_audio(&path).unwrap();
         assert_eq!(y.len(), x.len());
-        let err = x
-            .iter()
-            .zip(&y)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
+        let err = max_abs_diff(&x, &y);
         assert!(err < 1.0 / 16_000.0, "max err {err}");
     }
 
@@ -566,11 +569,7 @@ mod tests {
         let path = write_temp(&dir, "blues.00000.au", &au_bytes(3, 22_050, 1, &data));
         let y = load_audio(&path).unwrap();
         assert_eq!(y.len(), x.len());
-        let err = x
-            .iter()
-            .zip(&y)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
+        let err = max_abs_diff(&x, &y);
         assert!(err < 1e-4, "max err {err}");
 
         // Stereo 11 025 Hz, size field "unknown": downmixed and upsampled.
