@@ -59,7 +59,7 @@ fn expected() -> Expected {
 async fn browser_logits(device: &Device) -> (Vec<String>, Vec<Vec<f32>>) {
     let mut classifier =
         Classifier::from_bytes(MODEL, device).expect("the model loads in the browser");
-    let features = model_signals::signal_features(&mut classifier);
+    let features = model_signals::signal_features(&mut classifier, &model_signals::signals());
     let refs: Vec<_> = features.iter().collect();
     let data = classifier
         .logits(&refs)

@@ -32,11 +32,12 @@ fn noise(seed: u64) -> impl FnMut() -> f64 {
     }
 }
 
-/// The features of every fixture signal's first segment for `classifier`, in `signals()`'s order.
+/// The features of the first segment of each of `signals` (from [`signals`]) for `classifier`.
 pub fn signal_features(
     classifier: &mut genre::inference::Classifier,
+    signals: &[(&'static str, Vec<f32>)],
 ) -> Vec<genre::features::Features> {
-    signals()
+    signals
         .iter()
         .map(|(_, x)| classifier.segment_features(x, 0))
         .collect()

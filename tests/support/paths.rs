@@ -27,8 +27,8 @@ pub fn shared_data() -> PathBuf {
     root.join("../shared/data")
 }
 
-/// `shared_data()/sub` when it is there, else `None` after a note that a test on real audio is
-/// skipped.
+/// `shared_data()/sub` (`sub` empty: the folder itself) when it is there, else `None` after a
+/// note that a test on real audio is skipped.
 pub fn shared_data_if_present(sub: &str) -> Option<PathBuf> {
     let dir = shared_data().join(sub);
     if dir.is_dir() {

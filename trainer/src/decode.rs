@@ -402,13 +402,10 @@ pub fn resample(samples: &[f32], from_hz: u32, to_hz: u32) -> Result<Vec<f32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::paths::shared_data_if_present;
     use std::f32::consts::PI;
     use std::io::Write;
     use std::path::PathBuf;
-
-    fn data_dir() -> Option<PathBuf> {
-        crate::paths::shared_data_if_present("")
-    }
 
     /// A 16-bit PCM WAV file, interleaved samples.
     fn wav_bytes(rate: u32, channels: u16, interleaved: &[f32]) -> Vec<u8> {
@@ -661,8 +658,9 @@ mod tests {
 
     #[test]
     fn real_gtzan_clips_decode_to_30_seconds() {
-        let Some(data) = data_dir() else { return };
-        let gtzan = data.join("gtzan");
+        let Some(gtzan) = shared_data_if_present("gtzan") else {
+            return;
+        };
         let mut checked = 0;
         for genre in ["blues", "classical", "metal", "disco"] {
             let Some(path) = first_file(&gtzan.join(genre), "ogg") else {
@@ -696,8 +694,10 @@ mod tests {
 
     #[test]
     fn real_clips_decode_to_their_length() {
-        let Some(data) = data_dir() else { return };
-        let path = data.join("clips/admiralbob77_-_Choice_-_Drum-bass.ogg");
+        let Some(clips) = shared_data_if_present("clips") else {
+            return;
+        };
+        let path = clips.join("admiralbob77_-_Choice_-_Drum-bass.ogg");
         if !path.exists() {
             eprintln!("note: {} is absent", path.display());
             return;
@@ -709,8 +709,10 @@ mod tests {
 
     #[test]
     fn a_truncated_ogg_gives_an_error_or_a_short_result_never_a_panic() {
-        let Some(data) = data_dir() else { return };
-        let Some(src) = first_file(&data.join("gtzan/blues"), "ogg") else {
+        let Some(blues) = shared_data_if_present("gtzan/blues") else {
+            return;
+        };
+        let Some(src) = first_file(&blues, "ogg") else {
             eprintln!("note: no GTZAN blues clip; skipping");
             return;
         };

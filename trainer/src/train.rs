@@ -104,16 +104,18 @@ impl TrainOptions {
     /// The training recipe in words for the manifest: the sampling, then only the
     /// augmentations and losses that are switched on (a zero or false option is left out).
     pub fn recipe_notes(&self) -> String {
-        let mut parts = vec![format!(
-            "{} {} crops/clip/epoch",
-            self.crops_per_clip,
-            if self.overlap {
-                "overlapping"
-            } else {
-                "grid-aligned"
-            }
-        )];
-        parts.push(format!("balance {}", self.balance));
+        let mut parts = vec![
+            format!(
+                "{} {} crops/clip/epoch",
+                self.crops_per_clip,
+                if self.overlap {
+                    "overlapping"
+                } else {
+                    "grid-aligned"
+                }
+            ),
+            format!("balance {}", self.balance),
+        ];
         if self.late_balance_epochs > 0 {
             parts.push(format!(
                 "balance {} for the last {} epochs",

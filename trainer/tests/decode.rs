@@ -8,15 +8,11 @@ mod npy;
 #[path = "../../tests/support/paths.rs"]
 mod paths;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn trainer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_trainer"))
-}
-
-fn data_dir() -> Option<PathBuf> {
-    paths::shared_data_if_present("")
 }
 
 fn crc32(bytes: &[u8]) -> u32 {
@@ -83,12 +79,13 @@ fn check_png(path: &Path) -> (u32, u32) {
 
 #[test]
 fn features_of_a_gtzan_clip() {
-    let Some(data) = data_dir() else { return };
-    let clip = data.join("gtzan/blues/blues.00000.ogg");
+    let Some(dir) = paths::shared_data_if_present("gtzan/blues") else {
+        return;
+    };
+    let clip = dir.join("blues.00000.ogg");
     let clip = if clip.exists() {
         clip
     } else {
-        let dir = data.join("gtzan/blues");
         let Some(first) = std::fs::read_dir(&dir).ok().and_then(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))
                 .find(|p| p.extension().is_some_and(|e| e == "ogg"))
@@ -157,8 +154,10 @@ fn features_of_a_gtzan_clip() {
 
 #[test]
 fn a_short_clip_gives_one_padded_segment_and_overlap_gives_more() {
-    let Some(data) = data_dir() else { return };
-    let clip = data.join("clips/admiralbob77_-_Choice_-_Drum-bass.ogg");
+    let Some(clips) = paths::shared_data_if_present("clips") else {
+        return;
+    };
+    let clip = clips.join("admiralbob77_-_Choice_-_Drum-bass.ogg");
     if !clip.exists() {
         eprintln!("note: {} is absent; skipping", clip.display());
         return;
