@@ -133,6 +133,10 @@ pub struct TrainArgs {
     /// accuracy, 0 = off.
     #[arg(long, default_value_t = 0.0)]
     pub logit_adjust: f32,
+    /// Probability that a training crop gets a level-matched crop of another training clip of
+    /// the same genre mixed into its waveform (weight 0–0.5, label kept); 0 = off.
+    #[arg(long, default_value_t = 0.0)]
+    pub same_genre_mix: f32,
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: BackendChoice,
     /// Run folder: checkpoints, report, exported model.
@@ -231,6 +235,7 @@ impl TrainArgs {
             speed_chroma: self.speed_chroma,
             logit_adjust: self.logit_adjust.max(0.0),
             label_smoothing: self.label_smoothing.clamp(0.0, 1.0),
+            same_genre_mix: self.same_genre_mix.clamp(0.0, 1.0),
         })
     }
 

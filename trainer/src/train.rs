@@ -85,6 +85,11 @@ pub struct TrainOptions {
     /// labels (Szegedy et al., 2016), before mixup; 0 switches it off.
     #[serde(default)]
     pub label_smoothing: f32,
+    /// Probability that a training crop gets a crop of another training clip of the same label
+    /// mixed into its waveform (matched in level, weight drawn from 0 to 0.5; the label is
+    /// kept): new blends of the recordings of one genre; 0 switches it off.
+    #[serde(default)]
+    pub same_genre_mix: f32,
 }
 
 fn yes() -> bool {
@@ -158,6 +163,9 @@ impl TrainOptions {
         }
         if self.label_smoothing > 0.0 {
             parts.push(format!("label smoothing {}", self.label_smoothing));
+        }
+        if self.same_genre_mix > 0.0 {
+            parts.push(format!("same-genre mix {}", self.same_genre_mix));
         }
         let mut notes = parts.join(", ");
         if self.ema_epochs > 0.0 {
@@ -390,6 +398,44 @@ fn augment_waveform(seg: &mut [f32], gain_db: f32, tilt_db: f32, rng: &mut StdRn
     }
 }
 
+/// Another clip of `clips[i]`'s label (None when it is the only one), a crop start in it and the
+/// weight of its mix, with probability `p`; draws nothing from `rng` when `p` is 0, so runs
+/// without the mix are unchanged.
+fn same_genre_partner(
+    clips: &[TrainClip],
+    by_label: &[Vec<usize>],
+    i: usize,
+    p: f32,
+    seg: usize,
+    overlap: bool,
+    rng: &mut StdRng,
+) -> Option<(usize, usize, f32)> {
+    if p <= 0.0 || rng.random::<f32>() >= p {
+        return None;
+    }
+    let others = &by_label[clips[i].label];
+    if others.len() < 2 {
+        return None;
+    }
+    // Uniform over the label's other clips: skip i by shifting the draw past it.
+    let k = rng.random_range(0..others.len() - 1);
+    let pos = others.iter().position(|&j| j == i).unwrap_or(others.len());
+    let j = others[if k >= pos { k + 1 } else { k }];
+    let start = crop_start(clips[j].samples.len(), seg, overlap, rng);
+    Some((j, start, rng.random_range(0.0..=0.5)))
+}
+
+/// `seg` ← (1 − w)·seg + w·other, with `other` first scaled to `seg`'s RMS so that `w` and not
+/// the recordings' levels sets the blend (a silent side is left out of the scaling).
+fn mix_in(seg: &mut [f32], other: &[f32], w: f32) {
+    let rms = |x: &[f32]| (x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32).sqrt();
+    let (a, b) = (rms(seg), rms(other));
+    let scale = if a > 0.0 && b > 0.0 { a / b } else { 1.0 };
+    for (x, y) in seg.iter_mut().zip(other) {
+        *x = (1.0 - w) * *x + w * scale * y;
+    }
+}
+
 /// A random playback rate, log-uniform in [1/(1+speed), 1+speed] (1 when speed is 0).
 fn playback_rate(speed: f32, rng: &mut StdRng) -> f64 {
     if speed <= 0.0 {
@@ -514,6 +560,14 @@ fn crop_features(
         .unwrap_or(1)
         .min(8);
     let chunk = draws.len().div_ceil(threads).max(1);
+    let mut by_label: Vec<Vec<usize>> = Vec::new();
+    for (i, c) in clips.iter().enumerate() {
+        if by_label.len() <= c.label {
+            by_label.resize(c.label + 1, Vec::new());
+        }
+        by_label[c.label].push(i);
+    }
+    let by_label = &by_label;
     std::thread::scope(|s| {
         let handles: Vec<_> = draws
             .chunks(chunk)
@@ -524,6 +578,7 @@ fn crop_features(
                         StdRng::seed_from_u64(seed ^ (ci as u64).wrapping_mul(0x9E37_79B9));
                     let mut fx = FeatureExtractor::new(params.clone());
                     let mut seg = vec![0.0f32; params.segment_samples];
+                    let mut other = vec![0.0f32; params.segment_samples];
                     part.iter()
                         .map(|&i| {
                             let s = &clips[i].samples;
@@ -535,12 +590,29 @@ fn crop_features(
                             // The crop reads rate × 3 s of the clip (the source span) into 3 s.
                             let span = (params.segment_samples as f64 * rate).ceil() as usize;
                             let start = crop_start(s.len(), span, opts.overlap, &mut rng);
+                            let partner = same_genre_partner(
+                                clips,
+                                by_label,
+                                i,
+                                opts.same_genre_mix,
+                                params.segment_samples,
+                                opts.overlap,
+                                &mut rng,
+                            );
                             // The crop at `rate`, augmented, and its features.
                             let mut features_at = |rate: f64, rng: &mut StdRng| {
                                 if rate == 1.0 {
                                     genre::features::segment_into(s, start, &mut seg);
                                 } else {
                                     resample_into(s, start, rate, &mut seg);
+                                }
+                                if let Some((j, at, w)) = partner {
+                                    genre::features::segment_into(
+                                        &clips[j].samples,
+                                        at,
+                                        &mut other,
+                                    );
+                                    mix_in(&mut seg, &other, w);
                                 }
                                 augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, rng);
                                 fx.compute(&seg)
@@ -1262,6 +1334,54 @@ mod tests {
         );
     }
 
+    #[test]
+    fn same_genre_partners_share_the_label_and_are_other_clips() {
+        let clips: Vec<TrainClip> = [0, 1, 0, 0, 1, 2]
+            .iter()
+            .map(|&label| TrainClip {
+                label,
+                samples: vec![0.0; 100],
+            })
+            .collect();
+        let by_label = vec![vec![0, 2, 3], vec![1, 4], vec![5]];
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut seen = [[false; 6]; 6];
+        for _ in 0..500 {
+            for i in 0..clips.len() {
+                if let Some((j, start, w)) =
+                    same_genre_partner(&clips, &by_label, i, 1.0, 40, true, &mut rng)
+                {
+                    assert_eq!(clips[j].label, clips[i].label);
+                    assert_ne!(j, i);
+                    assert!(start <= 60 && (0.0..=0.5).contains(&w));
+                    seen[i][j] = true;
+                } else {
+                    assert_eq!(i, 5, "only the lone clip of label 2 has no partner");
+                }
+            }
+        }
+        // Every other clip of the label is drawn.
+        assert!(seen[0][2] && seen[0][3] && seen[2][0] && seen[2][3] && seen[3][0] && seen[3][2]);
+        assert!(seen[1][4] && seen[4][1]);
+        // p = 0 draws nothing from the generator.
+        let (mut a, b) = (StdRng::seed_from_u64(9), StdRng::seed_from_u64(9));
+        assert!(same_genre_partner(&clips, &by_label, 0, 0.0, 40, true, &mut a).is_none());
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn mixing_in_matches_the_level_before_blending() {
+        let mut seg = vec![1.0f32, -1.0, 1.0, -1.0];
+        // Ten times louder and of the opposite sign: scaled to RMS 1 first.
+        mix_in(&mut seg, &[-10.0, 10.0, -10.0, 10.0], 0.25);
+        for (x, e) in seg.iter().zip([0.5f32, -0.5, 0.5, -0.5]) {
+            assert!((x - e).abs() < 1e-6, "{seg:?}");
+        }
+        let mut seg = vec![0.5f32; 4];
+        mix_in(&mut seg, &[0.0; 4], 0.0);
+        assert_eq!(seg, vec![0.5; 4]);
+    }
+
     pub fn test_options() -> TrainOptions {
         TrainOptions {
             model: ModelConfig::new(2, &HeadKind::ALL, genre::model::Fusion::Concat),
@@ -1289,6 +1409,7 @@ mod tests {
             speed_chroma: false,
             logit_adjust: 0.0,
             label_smoothing: 0.0,
+            same_genre_mix: 0.0,
         }
     }
 }
