@@ -499,25 +499,29 @@ fn prior_offsets(counts: &[usize], opts: &TrainOptions) -> Vec<f32> {
         .collect()
 }
 
-/// Picks which training clips the epoch's crops come from: labels drawn with probability
-/// ∝ count^(1 - balance), then a clip uniformly within the label.
-fn epoch_draws(
-    clips: &[TrainClip],
-    n_labels: usize,
-    opts: &TrainOptions,
-    balance: f32,
-    rng: &mut StdRng,
-) -> Vec<usize> {
+/// The indices of the training clips of each of `n_labels` labels.
+fn clips_by_label(clips: &[TrainClip], n_labels: usize) -> Vec<Vec<usize>> {
     let mut by_label: Vec<Vec<usize>> = vec![Vec::new(); n_labels];
     for (i, c) in clips.iter().enumerate() {
         by_label[c.label].push(i);
     }
+    by_label
+}
+
+/// Picks which training clips the epoch's crops come from ([`clips_by_label`]): labels drawn
+/// with probability ∝ count^(1 - balance), then a clip uniformly within the label.
+fn epoch_draws(
+    by_label: &[Vec<usize>],
+    opts: &TrainOptions,
+    balance: f32,
+    rng: &mut StdRng,
+) -> Vec<usize> {
     let weights: Vec<f64> = by_label
         .iter()
         .map(|v| draw_weight(v.len(), balance))
         .collect();
     let total: f64 = weights.iter().sum();
-    let n = clips.len() * opts.crops_per_clip;
+    let n = by_label.iter().map(Vec::len).sum::<usize>() * opts.crops_per_clip;
     (0..n)
         .map(|_| {
             let mut r = rng.random::<f64>() * total;
@@ -550,6 +554,7 @@ fn crop_start(len: usize, seg: usize, overlap: bool, rng: &mut StdRng) -> usize 
 /// Features of random crops (with waveform augmentation), computed on all cores.
 fn crop_features(
     clips: &[TrainClip],
+    by_label: &[Vec<usize>],
     draws: &[usize],
     params: &FeatureParams,
     opts: &TrainOptions,
@@ -560,14 +565,6 @@ fn crop_features(
         .unwrap_or(1)
         .min(8);
     let chunk = draws.len().div_ceil(threads).max(1);
-    let mut by_label: Vec<Vec<usize>> = Vec::new();
-    for (i, c) in clips.iter().enumerate() {
-        if by_label.len() <= c.label {
-            by_label.resize(c.label + 1, Vec::new());
-        }
-        by_label[c.label].push(i);
-    }
-    let by_label = &by_label;
     std::thread::scope(|s| {
         let handles: Vec<_> = draws
             .chunks(chunk)
@@ -599,6 +596,9 @@ fn crop_features(
                                 opts.overlap,
                                 &mut rng,
                             );
+                            if let Some((j, at, _)) = partner {
+                                genre::features::segment_into(&clips[j].samples, at, &mut other);
+                            }
                             // The crop at `rate`, augmented, and its features.
                             let mut features_at = |rate: f64, rng: &mut StdRng| {
                                 if rate == 1.0 {
@@ -606,12 +606,7 @@ fn crop_features(
                                 } else {
                                     resample_into(s, start, rate, &mut seg);
                                 }
-                                if let Some((j, at, w)) = partner {
-                                    genre::features::segment_into(
-                                        &clips[j].samples,
-                                        at,
-                                        &mut other,
-                                    );
+                                if let Some((_, _, w)) = partner {
                                     mix_in(&mut seg, &other, w);
                                 }
                                 augment_waveform(&mut seg, opts.gain_db, opts.tilt_db, rng);
@@ -773,11 +768,8 @@ pub fn train(
     }
     let norm = state.normalisation.clone();
     let k = n_labels;
-    let label_counts = {
-        let mut c = vec![0usize; k];
-        train_clips.iter().for_each(|t| c[t.label] += 1);
-        c
-    };
+    let by_label = clips_by_label(train_clips, k);
+    let label_counts: Vec<usize> = by_label.iter().map(Vec::len).collect();
     let class_w: Vec<f32> = label_counts
         .iter()
         .map(|&n| {
@@ -807,8 +799,8 @@ pub fn train(
         let t0 = Instant::now();
         let mut rng =
             StdRng::seed_from_u64(opts.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64));
-        let draws = epoch_draws(train_clips, k, opts, opts.balance_at(epoch), &mut rng);
-        let feats = crop_features(train_clips, &draws, &params, opts, rng.random());
+        let draws = epoch_draws(&by_label, opts, opts.balance_at(epoch), &mut rng);
+        let feats = crop_features(train_clips, &by_label, &draws, &params, opts, rng.random());
         let mut order: Vec<usize> = (0..draws.len()).collect();
         rand::seq::SliceRandom::shuffle(order.as_mut_slice(), &mut rng);
         let bar = (!quiet).then(|| {
@@ -1097,14 +1089,15 @@ mod tests {
                 samples: vec![],
             })
             .collect();
+        let by_label = clips_by_label(&clips, 2);
         let mut o = test_options();
         o.crops_per_clip = 40;
         o.balance = 1.0;
-        let d = epoch_draws(&clips, 2, &o, o.balance, &mut StdRng::seed_from_u64(1));
+        let d = epoch_draws(&by_label, &o, o.balance, &mut StdRng::seed_from_u64(1));
         let small = d.iter().filter(|&&i| clips[i].label == 1).count() as f32 / d.len() as f32;
         assert!((small - 0.5).abs() < 0.05, "{small}");
         o.balance = 0.0;
-        let d = epoch_draws(&clips, 2, &o, o.balance, &mut StdRng::seed_from_u64(1));
+        let d = epoch_draws(&by_label, &o, o.balance, &mut StdRng::seed_from_u64(1));
         let small = d.iter().filter(|&&i| clips[i].label == 1).count() as f32 / d.len() as f32;
         assert!((small - 0.1).abs() < 0.03, "{small}");
     }
@@ -1177,7 +1170,7 @@ mod tests {
         let mut o = test_options();
         o.speed_semitones = 3;
         let top_pitch_classes = |o: &TrainOptions| -> Vec<usize> {
-            crop_features(&clips, &draws, &params, o, 5)
+            crop_features(&clips, &clips_by_label(&clips, 1), &draws, &params, o, 5)
                 .iter()
                 .map(|f| {
                     // the pitch class with the most energy over the crop
@@ -1343,7 +1336,8 @@ mod tests {
                 samples: vec![0.0; 100],
             })
             .collect();
-        let by_label = vec![vec![0, 2, 3], vec![1, 4], vec![5]];
+        let by_label = clips_by_label(&clips, 3);
+        assert_eq!(by_label, vec![vec![0, 2, 3], vec![1, 4], vec![5]]);
         let mut rng = StdRng::seed_from_u64(3);
         let mut seen = [[false; 6]; 6];
         for _ in 0..500 {
