@@ -91,10 +91,15 @@ fn reloaded_model_gives_identical_logits() {
         c.scaled_heads = vec![HeadKind::Chroma, HeadKind::Mfcc];
         c
     };
+    let max_pooled = || {
+        let mut c = time_pooled();
+        c.max_pooled_heads = vec![HeadKind::Chroma, HeadKind::Mel];
+        c
+    };
     let configs = [Fusion::Concat, Fusion::Average, Fusion::Sum]
         .map(|f| ModelConfig::new(4, &HeadKind::ALL, f))
         .into_iter()
-        .chain([time_pooled(), scaled()]);
+        .chain([time_pooled(), scaled(), max_pooled()]);
     for config in configs {
         let fusion = config.fusion;
         let device = Device::ndarray();
@@ -151,6 +156,53 @@ fn a_time_pooled_head_keeps_its_bands_apart() {
     config.time_pooled_heads = vec![HeadKind::Mel];
     config.heads = vec![HeadKind::Chroma];
     config.input_heights = vec![12];
+    assert!(
+        config
+            .validate()
+            .unwrap_err()
+            .contains("not one of the model's heads")
+    );
+}
+
+/// A max-pooled head's embedding is its channels' averages, then their maxima over the same
+/// cells: twice the width, and every maximum at least its average (the blocks end in ReLU and
+/// max-pool, so the map is not constant).
+#[test]
+fn a_max_pooled_head_adds_each_channels_maximum_beside_its_average() {
+    let mut config = ModelConfig::new(3, &HeadKind::ALL, Fusion::Concat);
+    let e = config.embedding();
+    config.max_pooled_heads = vec![HeadKind::Chroma, HeadKind::Mel];
+    config.time_pooled_heads = vec![HeadKind::Mel];
+    // chroma 2e, mel 2 × 8 bands × e, MFCC e.
+    assert_eq!(config.fused_width(), 2 * e + 16 * e + e);
+    config.validate().unwrap();
+    let device = Device::ndarray();
+    let model = GenreCnn::new(&config, &device).valid();
+    let mut fx = FeatureExtractor::new(FeatureParams::default());
+    let f = fx.compute(&tone(440.0, 66_150));
+    let m = manifest(&config);
+    let input = || genre::inference::build_input(&[&f], &config, &m.normalisation, &device);
+    let emb = model.embed(input()).into_data().to_vec::<f32>().unwrap();
+    assert_eq!(emb.len(), 19 * e);
+    let (chroma, mel) = (&emb[..2 * e], &emb[2 * e..18 * e]);
+    for (avg, max) in [chroma.split_at(e), mel.split_at(8 * e)] {
+        assert!(
+            avg.iter().zip(max).all(|(a, m)| m >= a),
+            "max below average"
+        );
+        assert!(
+            avg.iter().zip(max).any(|(a, m)| m > a),
+            "max equals average everywhere"
+        );
+    }
+    // The setting survives a model file; a max-pooled head must be one of the model's.
+    let bytes = encode_model_file(&manifest(&config), model).unwrap();
+    let clf = Classifier::from_bytes(&bytes, &device).unwrap();
+    assert_eq!(clf.manifest.model.max_pooled_heads, config.max_pooled_heads);
+    config.max_pooled_heads = vec![HeadKind::Mel];
+    config.heads = vec![HeadKind::Chroma];
+    config.input_heights = vec![12];
+    config.time_pooled_heads.clear();
     assert!(
         config
             .validate()

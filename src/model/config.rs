@@ -97,6 +97,12 @@ pub struct ModelConfig {
     /// at one scale whatever the recording's dynamics. Empty in models saved before it existed.
     #[serde(default)]
     pub scaled_heads: Vec<HeadKind>,
+    /// Heads whose embedding also holds each channel's maximum over the last feature map
+    /// (over frames only for a time-pooled head) beside its average, doubling the head's
+    /// width: whether a pattern occurs anywhere in the segment, not only how much of it.
+    /// Empty (average only) in models saved before it existed.
+    #[serde(default)]
+    pub max_pooled_heads: Vec<HeadKind>,
 }
 
 /// Added to each band's mean square before the square root in [`ModelConfig::scaled_heads`]:
@@ -131,6 +137,7 @@ impl ModelConfig {
             centred_heads: Vec::new(),
             time_pooled_heads: Vec::new(),
             scaled_heads: Vec::new(),
+            max_pooled_heads: Vec::new(),
         }
     }
 
@@ -145,11 +152,14 @@ impl ModelConfig {
 
     /// Width of head `i`'s embedding.
     pub fn head_width(&self, i: usize) -> usize {
-        if self.time_pooled_heads.contains(&self.heads[i]) {
-            self.embedding() * self.out_height(self.input_heights[i])
+        let kind = &self.heads[i];
+        let bands = if self.time_pooled_heads.contains(kind) {
+            self.out_height(self.input_heights[i])
         } else {
-            self.embedding()
-        }
+            1
+        };
+        let pools = 1 + self.max_pooled_heads.contains(kind) as usize;
+        self.embedding() * bands * pools
     }
 
     pub fn fused_width(&self) -> usize {
@@ -180,6 +190,7 @@ impl ModelConfig {
             ("centred", &self.centred_heads),
             ("scaled", &self.scaled_heads),
             ("time-pooled", &self.time_pooled_heads),
+            ("max-pooled", &self.max_pooled_heads),
         ] {
             if let Some(h) = list.iter().find(|h| !self.heads.contains(h)) {
                 return Err(format!(

@@ -1,6 +1,7 @@
 //! The multi-head CNN: one convolutional head per feature image (chromagram, mel spectrogram,
 //! MFCC), each (optionally centred per band over the segment, see
-//! [`ModelConfig::centred_heads`]) conv → batch norm → ReLU → max-pool blocks and global average pooling, fused
+//! [`ModelConfig::centred_heads`]) conv → batch norm → ReLU → max-pool blocks and global average pooling
+//! (optionally beside global max pooling, see [`ModelConfig::max_pooled_heads`]), fused
 //! (concatenation, mean or sum), then two fully connected layers with dropout to the logits.
 //!
 //! The module runs on whatever `Device` its tensors live on (burn 0.22 dispatches at run
@@ -53,6 +54,9 @@ impl ConvBlock {
 pub struct ConvHead {
     blocks: Vec<ConvBlock>,
     global_pool: AdaptiveAvgPool2d,
+    /// Bands the global pooling keeps (1 unless time-pooled).
+    #[module(skip)]
+    out_bands: usize,
 }
 
 impl ConvHead {
@@ -74,15 +78,28 @@ impl ConvHead {
             w /= pool[1];
             c_in = c_out;
         }
+        let out_bands = if keep_bands { h } else { 1 };
         Self {
             blocks,
-            global_pool: AdaptiveAvgPool2dConfig::new([if keep_bands { h } else { 1 }, 1]).init(),
+            global_pool: AdaptiveAvgPool2dConfig::new([out_bands, 1]).init(),
+            out_bands,
         }
     }
 
-    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+    /// `[batch, embedding]`: the channels' averages, then (`with_max`) their maxima.
+    fn forward(&self, x: Tensor<4>, with_max: bool) -> Tensor<2> {
         let x = self.blocks.iter().fold(x, |x, block| block.forward(x));
-        self.global_pool.forward(x).flatten(1, 3)
+        let avg = self.global_pool.forward(x.clone()).flatten(1, 3);
+        if !with_max {
+            return avg;
+        }
+        let max = x.max_dim(3);
+        let max = if self.out_bands == 1 {
+            max.max_dim(2)
+        } else {
+            max
+        };
+        Tensor::cat(vec![avg, max.flatten(1, 3)], 1)
     }
 }
 
@@ -166,7 +183,7 @@ impl GenreCnn {
                 } else {
                     x
                 };
-                head.forward(x)
+                head.forward(x, self.config.max_pooled_heads.contains(&kind))
             })
             .collect();
         let n = embeddings.len();

@@ -55,6 +55,10 @@ pub struct TrainArgs {
     /// comma-separated, "all" or "none" (see ModelConfig::scaled_heads).
     #[arg(long, default_value = "none")]
     pub scale: String,
+    /// Heads whose embedding also holds each channel's maximum beside its average,
+    /// comma-separated, "all" or "none" (see ModelConfig::max_pooled_heads).
+    #[arg(long, default_value = "none")]
+    pub max_pool: String,
     /// The learning rate decays to zero over these epochs (early stopping may end sooner).
     /// 60: each lengthening paid so far (20 → 40: +3 points of valid track accuracy over the
     /// last five epochs, three seeds; 40 → 60: +1.7 track, +4.5 balanced, two seeds; BENCHMARKS.md).
@@ -208,6 +212,7 @@ impl TrainArgs {
         model.centred_heads = head_list(&self.centre)?;
         model.time_pooled_heads = head_list(&self.time_pool)?;
         model.scaled_heads = head_list(&self.scale)?;
+        model.max_pooled_heads = head_list(&self.max_pool)?;
         model.validate().map_err(|e| anyhow::anyhow!(e))?;
         Ok(TrainOptions {
             model,
