@@ -56,7 +56,8 @@ pub struct TrainArgs {
     #[arg(long, default_value = "none")]
     pub scale: String,
     /// Heads whose embedding also holds each channel's maximum beside its average,
-    /// comma-separated, "all" or "none" (see ModelConfig::max_pooled_heads).
+    /// comma-separated, "all" or "none" (see ModelConfig::max_pooled_heads). All three cost
+    /// 7 points of valid track accuracy over two seeds (BENCHMARKS.md), hence off.
     #[arg(long, default_value = "none")]
     pub max_pool: String,
     /// The learning rate decays to zero over these epochs (early stopping may end sooner).
