@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The folder of the package whose test runs.
 pub fn manifest_dir() -> PathBuf {
@@ -40,4 +40,16 @@ pub fn shared_data_if_present(sub: &str) -> Option<PathBuf> {
         );
         None
     }
+}
+
+/// The first file (by name) in `dir` whose extension is `ext`, or `None` when there is none or
+/// `dir` cannot be read.
+pub fn first_file(dir: &Path, ext: &str) -> Option<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    files.sort();
+    files.into_iter().next()
 }

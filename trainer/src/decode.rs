@@ -402,7 +402,7 @@ pub fn resample(samples: &[f32], from_hz: u32, to_hz: u32) -> Result<Vec<f32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paths::shared_data_if_present;
+    use crate::paths::{first_file, shared_data_if_present};
     use std::f32::consts::PI;
     use std::io::Write;
     use std::path::PathBuf;
@@ -644,16 +644,6 @@ mod tests {
             e.contains("hollow.wav") && e.contains("no audio samples"),
             "{e}"
         );
-    }
-
-    fn first_file(dir: &Path, ext: &str) -> Option<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .ok()?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == ext))
-            .collect();
-        files.sort();
-        files.into_iter().next()
     }
 
     #[test]

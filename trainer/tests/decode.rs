@@ -82,18 +82,10 @@ fn features_of_a_gtzan_clip() {
     let Some(dir) = paths::shared_data_if_present("gtzan/blues") else {
         return;
     };
-    let clip = dir.join("blues.00000.ogg");
-    let clip = if clip.exists() {
-        clip
-    } else {
-        let Some(first) = std::fs::read_dir(&dir).ok().and_then(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .find(|p| p.extension().is_some_and(|e| e == "ogg"))
-        }) else {
-            eprintln!("note: no clip under {}; skipping", dir.display());
-            return;
-        };
-        first
+    // blues.00000.ogg where the folder is complete.
+    let Some(clip) = paths::first_file(&dir, "ogg") else {
+        eprintln!("note: no clip under {}; skipping", dir.display());
+        return;
     };
     let out = tempfile::tempdir().unwrap();
     let result = trainer()
