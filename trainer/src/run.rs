@@ -142,6 +142,12 @@ pub struct TrainArgs {
     /// the same genre mixed into its waveform (weight 0–0.5, label kept); 0 = off.
     #[arg(long, default_value_t = 0.0)]
     pub same_genre_mix: f32,
+    /// Remix κ (with --mixup): a mixup pair whose labels' clip counts differ by ≥ κ gets the
+    /// rarer label's target when the commoner example weighs less than --remix-tau; 0 = off.
+    #[arg(long, default_value_t = 0.0)]
+    pub remix_kappa: f32,
+    #[arg(long, default_value_t = 0.5)]
+    pub remix_tau: f32,
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: BackendChoice,
     /// Run folder: checkpoints, report, exported model.
@@ -242,6 +248,8 @@ impl TrainArgs {
             logit_adjust: self.logit_adjust.max(0.0),
             label_smoothing: self.label_smoothing.clamp(0.0, 1.0),
             same_genre_mix: self.same_genre_mix.clamp(0.0, 1.0),
+            remix_kappa: self.remix_kappa.max(0.0),
+            remix_tau: self.remix_tau.clamp(0.0, 1.0),
         })
     }
 

@@ -90,6 +90,13 @@ pub struct TrainOptions {
     /// kept): new blends of the recordings of one genre; 0 switches it off.
     #[serde(default)]
     pub same_genre_mix: f32,
+    /// Remix (Chou et al., 2020): in a mixup pair whose labels' training clip counts differ by
+    /// at least this factor, the mixed target is all the rarer label's when the commoner
+    /// example's share of the mix is below `remix_tau`; 0 switches it off.
+    #[serde(default)]
+    pub remix_kappa: f32,
+    #[serde(default)]
+    pub remix_tau: f32,
 }
 
 fn yes() -> bool {
@@ -132,6 +139,9 @@ impl TrainOptions {
         }
         if self.mixup_alpha > 0.0 {
             parts.push(format!("mixup {}", self.mixup_alpha));
+        }
+        if self.mixup_alpha > 0.0 && self.remix_kappa > 0.0 {
+            parts.push(format!("remix κ {} τ {}", self.remix_kappa, self.remix_tau));
         }
         if self.spec_augment {
             parts.push("SpecAugment".into());
@@ -383,6 +393,24 @@ fn beta(alpha: f32, rng: &mut StdRng) -> f32 {
     }
     let (x, y) = (gamma(alpha, rng), gamma(alpha, rng));
     x / (x + y)
+}
+
+/// The target weight of example `a` in a mixup of `lam · a + (1 − lam) · b`: `lam`, except
+/// under Remix (`kappa` > 0), where a pair of labels with clip counts `n_a`, `n_b` at least
+/// `kappa` times apart gives the whole target to the rarer label whenever the commoner
+/// example's share of the mix is below `tau`.
+fn remix_weight(lam: f32, n_a: usize, n_b: usize, kappa: f32, tau: f32) -> f32 {
+    if kappa <= 0.0 {
+        return lam;
+    }
+    let (a, b) = (n_a as f32, n_b as f32);
+    if a >= kappa * b && lam < tau {
+        0.0
+    } else if b >= kappa * a && 1.0 - lam < tau {
+        1.0
+    } else {
+        lam
+    }
 }
 
 /// Gain and a linear spectral tilt (a broad EQ), applied to the waveform so that the three
@@ -855,9 +883,16 @@ pub fn train(
                 }
                 let orig = targets.clone();
                 for i in 0..n {
+                    let w = remix_weight(
+                        lam,
+                        label_counts[labels[i]],
+                        label_counts[labels[perm[i]]],
+                        opts.remix_kappa,
+                        opts.remix_tau,
+                    );
                     for c in 0..k {
                         targets[i * k + c] =
-                            lam * orig[i * k + c] + (1.0 - lam) * orig[perm[i] * k + c];
+                            w * orig[i * k + c] + (1.0 - w) * orig[perm[i] * k + c];
                     }
                 }
             }
@@ -1328,6 +1363,22 @@ mod tests {
     }
 
     #[test]
+    fn remix_gives_a_lopsided_pair_the_rarer_label_and_leaves_others_mixed() {
+        // Off: plain mixup whatever the counts.
+        assert_eq!(remix_weight(0.3, 50, 5, 0.0, 0.5), 0.3);
+        // a common (50), b rare (5): a weighs < τ, so the target is all b's.
+        assert_eq!(remix_weight(0.3, 50, 5, 3.0, 0.5), 0.0);
+        // a weighs ≥ τ: plain mixup.
+        assert_eq!(remix_weight(0.7, 50, 5, 3.0, 0.5), 0.7);
+        // a rare, b common weighing 1 − 0.8 = 0.2 < τ: all a's.
+        assert_eq!(remix_weight(0.8, 5, 50, 3.0, 0.5), 1.0);
+        assert_eq!(remix_weight(0.4, 5, 50, 3.0, 0.5), 0.4);
+        // Counts closer than κ: plain mixup.
+        assert_eq!(remix_weight(0.1, 12, 5, 3.0, 0.5), 0.1);
+        assert_eq!(remix_weight(0.1, 15, 5, 3.0, 0.5), 0.0);
+    }
+
+    #[test]
     fn same_genre_partners_share_the_label_and_are_other_clips() {
         let clips: Vec<TrainClip> = [0, 1, 0, 0, 1, 2]
             .iter()
@@ -1404,6 +1455,8 @@ mod tests {
             logit_adjust: 0.0,
             label_smoothing: 0.0,
             same_genre_mix: 0.0,
+            remix_kappa: 0.0,
+            remix_tau: 0.5,
         }
     }
 }
