@@ -126,6 +126,16 @@ fn reloaded_model_gives_identical_logits() {
     }
 }
 
+/// The fused embedding `[1, fused_width]` of one segment of a 440 Hz tone (model on ndarray).
+fn tone_embedding(model: &GenreCnn) -> Tensor<2> {
+    let config = model.config();
+    let f = FeatureExtractor::new(FeatureParams::default()).compute(&tone(440.0, 66_150));
+    let device = Device::ndarray();
+    let input =
+        genre::inference::build_input(&[&f], config, &manifest(config).normalisation, &device);
+    model.embed(input)
+}
+
 #[test]
 fn a_time_pooled_head_keeps_its_bands_apart() {
     // Default channels (4 blocks): mel 128 → 8 bands, chroma 12 → 1, MFCC 20 → 1.
@@ -136,13 +146,8 @@ fn a_time_pooled_head_keeps_its_bands_apart() {
     assert_eq!(config.fused_width(), 8 * e + e + e);
     config.validate().unwrap();
     // The model's fused embedding has that width.
-    let device = Device::ndarray();
-    let model = GenreCnn::new(&config, &device).valid();
-    let mut fx = FeatureExtractor::new(FeatureParams::default());
-    let f = fx.compute(&tone(440.0, 66_150));
-    let m = manifest(&config);
-    let input = genre::inference::build_input(&[&f], &config, &m.normalisation, &device);
-    assert_eq!(model.embed(input).dims(), [1, 10 * e]);
+    let model = GenreCnn::new(&config, &Device::ndarray()).valid();
+    assert_eq!(tone_embedding(&model).dims(), [1, 10 * e]);
     // Sum and average need one width for every head.
     config.fusion = Fusion::Sum;
     assert!(
@@ -178,11 +183,7 @@ fn a_max_pooled_head_adds_each_channels_maximum_beside_its_average() {
     config.validate().unwrap();
     let device = Device::ndarray();
     let model = GenreCnn::new(&config, &device).valid();
-    let mut fx = FeatureExtractor::new(FeatureParams::default());
-    let f = fx.compute(&tone(440.0, 66_150));
-    let m = manifest(&config);
-    let input = || genre::inference::build_input(&[&f], &config, &m.normalisation, &device);
-    let emb = model.embed(input()).into_data().to_vec::<f32>().unwrap();
+    let emb = tone_embedding(&model).into_data().to_vec::<f32>().unwrap();
     assert_eq!(emb.len(), 19 * e);
     let (chroma, mel) = (&emb[..2 * e], &emb[2 * e..18 * e]);
     for (avg, max) in [chroma.split_at(e), mel.split_at(8 * e)] {
