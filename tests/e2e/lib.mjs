@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,20 @@ export const DIST = resolve(process.env.GENRE_DIST || join(ROOT, 'dist'));
 export const DATA = resolve(process.env.GENRE_DATA || join(ROOT, '..', 'shared', 'data'));
 export const TOOLS = process.env.GENRE_TOOLS_DIR || join(homedir(), '.cache', 'genre-tools');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+// Every temporary folder this process makes (Chromium profiles of a few MB, generated audio) goes
+// when it exits, so that repeated runs do not fill /tmp.
+const TEMP_DIRS = [];
+function makeTemp(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  TEMP_DIRS.push(dir);
+  return dir;
+}
+process.on('exit', () => {
+  for (const dir of TEMP_DIRS) {
+    try { rmSync(dir, { recursive: true, force: true }); } catch { /* still in use: left behind */ }
+  }
+});
 
 const require = createRequire(join(TOOLS, 'node_modules', 'noop.js'));
 export const { chromium } = require('playwright-core');
@@ -65,7 +79,7 @@ export async function launch({ webgpu = true, args: extra = [] } = {}) {
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
   args.push(...extra);
-  const profile = mkdtempSync(join(tmpdir(), 'genre-e2e-'));
+  const profile = makeTemp('genre-e2e-');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -151,7 +165,7 @@ export function writePcmWav(path, rate, data, channels = 1) {
 }
 
 export function tempDir() {
-  return mkdtempSync(join(tmpdir(), 'genre-e2e-files-'));
+  return makeTemp('genre-e2e-files-');
 }
 
 /** The trainer binary: $TRAINER_BIN, else target/release/trainer under $CARGO_TARGET_DIR or ./target. */
