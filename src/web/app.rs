@@ -865,10 +865,11 @@ async fn classify_song() {
     let mut batch_start = 0;
     while batch_start < total {
         let batch = &starts[batch_start..(batch_start + BATCH).min(total)];
-        if with(|a| a.running) == Some(Kind::WebGpu) && backend::gpu_lost() {
-            if let Err(e) = fall_back_to_cpu() {
-                return fail(Some(&name), &e);
-            }
+        if with(|a| a.running) == Some(Kind::WebGpu)
+            && backend::gpu_lost()
+            && let Err(e) = fall_back_to_cpu()
+        {
+            return fail(Some(&name), &e);
         }
         // features, handing the event loop back every ~40 ms
         let mut t = now_ms();

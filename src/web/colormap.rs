@@ -46,7 +46,7 @@ pub fn label_colour(i: usize, n: usize) -> String {
         TABLEAU10[i].to_string()
     } else {
         let hue = (i as f32 * 360.0 / n as f32).round();
-        let light = if i % 2 == 0 { 45 } else { 60 };
+        let light = if i.is_multiple_of(2) { 45 } else { 60 };
         format!("hsl({hue}, 65%, {light}%)")
     }
 }

@@ -59,7 +59,7 @@ async fn open() -> Result<IdbDatabase, String> {
     let on_upgrade = Closure::once_into_js(move |_e: Event| {
         if let Ok(db) = upgrade_req
             .result()
-            .and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from))
+            .and_then(|r| r.dyn_into::<IdbDatabase>())
             && !db.object_store_names().contains(STORE)
         {
             let _ = db.create_object_store(STORE);
