@@ -7,7 +7,8 @@
 //! `scripts/bench_librosa.py` times librosa on the same clip. Two cases:
 //! - `one_input`: the whole 30 s as one input (1 292 frames), as `librosa.feature.*(y=clip)` does;
 //! - `ten_segments`: the clip cut into ten 3-s segments (`segment_starts` + `segment_into`), each computed on its
-//!   own (10 × 130 frames), which is what the trainer and the page do.
+//!   own (10 × 130 frames), which is what the trainer and the page do;
+//! - `ten_segments_pcen`: the same with the mel image as PCEN (`FeatureParams::pcen`, off by default).
 
 #[path = "../tests/support/ogg.rs"]
 mod ogg;
@@ -16,7 +17,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use genre::features::{
-    FeatureExtractor, FeatureParams, Features, SAMPLE_RATE, segment_into, segment_starts,
+    FeatureExtractor, FeatureParams, Features, PcenParams, SAMPLE_RATE, segment_into,
+    segment_starts,
 };
 
 const CLIP_SAMPLES: usize = 30 * SAMPLE_RATE as usize;
@@ -74,15 +76,22 @@ fn bench(c: &mut Criterion) {
     let starts = segment_starts(x.len(), seg_len, seg_len);
     assert_eq!(starts.len(), 10);
     let mut seg = vec![0.0f32; seg_len];
-    g.bench_function("ten_segments", |b| {
-        b.iter(|| {
-            for &s in &starts {
-                segment_into(black_box(&x), s, &mut seg);
-                fx.compute_into(&seg, &mut out);
-                black_box(&out);
-            }
-        })
-    });
+    let pcen = FeatureParams {
+        pcen: Some(PcenParams::default()),
+        ..params.clone()
+    };
+    for (name, p) in [("ten_segments", &params), ("ten_segments_pcen", &pcen)] {
+        let mut fx = FeatureExtractor::new(p.clone());
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                for &s in &starts {
+                    segment_into(black_box(&x), s, &mut seg);
+                    fx.compute_into(&seg, &mut out);
+                    black_box(&out);
+                }
+            })
+        });
+    }
     g.finish();
 
     c.bench_function("extractor_new", |b| {

@@ -28,6 +28,15 @@ The input is stored as 16-bit PCM with one f32 scale (so that all fixtures toget
 librosa is run on exactly those dequantised f32 samples, so the Rust side sees the very same input. The quiet sine
 gets its own scale, so it keeps its full 16-bit resolution at 1e-6 amplitude.
 
+PCEN references (`tests/fixtures/pcen/<name>.f32`, f32[n_mels * n_frames] row-major, no header) for a few of the
+inputs above (PCEN_NAMES): the mel image the extractor gives with `FeatureParams::pcen` set to its defaults,
+
+    S    = librosa.feature.melspectrogram(y=x, sr=22050) in float64, times 2**62 (the power of x scaled to int32)
+    b    = librosa's rule for time_constant 0.4 s at hop 512
+    pcen = librosa.pcen(S, sr=22050, zi=scipy.signal.lfilter_zi([b], [1, b - 1]) * S[:, :1])   # 128 x 130
+
+(the smoother starts at steady state on the first frame; librosa's default zi starts it at 1).
+
 Real clips (a GTZAN clip and a CC clip of the shared data folder) are NOT copied into the project: their fixtures
 (`GREF`) hold only where the 3-s excerpt comes from and librosa's outputs for `librosa.load(clip)`'s samples; the
 Rust test decodes the same excerpt from ../shared/data itself (symphonia; it differs from libvorbis by < 2e-7):
@@ -50,6 +59,8 @@ import numpy as np
 SR = 22050
 N = 66150  # 3 s
 SEGMENT_START = 66150  # where the real-clip segment starts (the second 3-s segment of the clip)
+
+PCEN_NAMES = ("sines", "chirp", "click", "noise", "gtzan_blues_00000")
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "tests" / "fixtures"
@@ -127,6 +138,30 @@ def reference(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return chroma, mel_db, mfcc
 
 
+def pcen_reference(y: np.ndarray) -> np.ndarray:
+    import librosa
+    import scipy.signal
+
+    S = librosa.feature.melspectrogram(y=y, sr=SR).astype(np.float64) * 2.0**62
+    t = 0.4 * SR / 512
+    b = (np.sqrt(1 + 4 * t**2) - 1) / (2 * t**2)
+    zi = scipy.signal.lfilter_zi([b], [1, b - 1]) * S[:, :1]
+    out = librosa.pcen(S, sr=SR, hop_length=512, time_constant=0.4, zi=zi)
+    assert out.shape == (128, N // 512 + 1) and np.all(np.isfinite(out))
+    return out
+
+
+def write_pcen(name: str, y: np.ndarray) -> int:
+    if name not in PCEN_NAMES:
+        return 0
+    out = pcen_reference(y)
+    path = OUT / "pcen" / f"{name}.f32"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(np.ascontiguousarray(out, dtype="<f4").tobytes())
+    print(f"{path.relative_to(REPO)}: PCEN range [{out.min():.4f}, {out.max():.4f}]")
+    return path.stat().st_size
+
+
 def write(path: Path, pcm: np.ndarray, scale: np.float32, chroma, mel_db, mfcc) -> None:
     n_frames = chroma.shape[1]
     assert mel_db.shape[1] == n_frames and mfcc.shape[1] == n_frames
@@ -178,6 +213,7 @@ def main() -> None:
         path = OUT / f"{name}.bin"
         write(path, pcm, scale, chroma, mel_db, mfcc)
         total += report(path, chroma, mel_db, mfcc)
+        total += write_pcen(name, y)
     if args.data.is_dir():
         for name, (source, y) in real_segments(args.data).items():
             chroma, mel_db, mfcc = reference(y)
@@ -185,6 +221,7 @@ def main() -> None:
             path.parent.mkdir(exist_ok=True)
             write_real(path, source, chroma, mel_db, mfcc)
             total += report(path, chroma, mel_db, mfcc)
+            total += write_pcen(name, y)
     else:
         print(f"warning: {args.data} not found, writing synthetic fixtures only", file=sys.stderr)
     print(f"total {total} bytes")

@@ -16,7 +16,11 @@ mod ogg;
 
 use std::path::PathBuf;
 
-use genre::features::{FeatureExtractor, FeatureParams, SEGMENT_FRAMES};
+use genre::features::{FeatureExtractor, FeatureParams, PcenParams, SEGMENT_FRAMES};
+
+/// PCEN values (0 to about 5 here) against librosa: `|got − want| ≤ TOL_PCEN · max(1, |want|)`. The extractor
+/// runs PCEN in f32 on f32 mel power where the reference runs it in f64.
+const TOL_PCEN: f32 = 1e-4;
 
 fn native_dir() -> PathBuf {
     ogg::paths::manifest_dir().join("tests/fixtures/native")
@@ -67,6 +71,57 @@ fn real_clips_match_librosa() {
             "{name:<20} {:>12.3e} {:>12.3e} {:>12.3e}  ({} samples {}..{end}, decoded here)",
             e.chroma, e.mel_db, e.mfcc, fix.source, fix.start
         );
+    }
+}
+
+/// librosa's PCEN of `name`'s input (`scripts/make_fixtures.py`, `PCEN_NAMES`), `[128 × 130]`.
+fn pcen_reference(name: &str) -> Vec<f32> {
+    let path = ogg::paths::manifest_dir().join(format!("tests/fixtures/pcen/{name}.f32"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(
+        bytes.len(),
+        128 * SEGMENT_FRAMES * 4,
+        "{name}: 128 × 130 f32"
+    );
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect()
+}
+
+#[test]
+fn pcen_matches_librosa() {
+    let params = FeatureParams {
+        pcen: Some(PcenParams::default()),
+        ..FeatureParams::default()
+    };
+    let mut fx = FeatureExtractor::new(params);
+    let mut db = FeatureExtractor::new(FeatureParams::default());
+    let mut inputs: Vec<(&str, Vec<f32>)> = ["sines", "chirp", "click", "noise"]
+        .into_iter()
+        .map(|name| {
+            let bytes = fixture::LIBROSA.iter().find(|(n, _)| *n == name).unwrap().1;
+            (name, fixture::parse(bytes).samples)
+        })
+        .collect();
+    if let Some(data) = ogg::paths::shared_data_if_present("") {
+        let fix = fixture::parse_real(fixture::REAL[0].1);
+        let clip = ogg::decode_ogg(&data.join(&fix.source)).expect("decodes");
+        inputs.push((
+            fixture::REAL[0].0,
+            clip[fix.start..fix.start + fix.n_samples].to_vec(),
+        ));
+    }
+    for (name, samples) in inputs {
+        let want = pcen_reference(name);
+        let got = fx.compute(&samples);
+        let err = fixture::max_rel1_err(&got.mel_db, &want);
+        println!("{name:<20} PCEN {err:.3e}");
+        assert!(err <= TOL_PCEN, "{name}: PCEN error {err:.3e} > {TOL_PCEN}");
+        // Only the mel image changes: the MFCCs still come from dB, the chromagram is untouched.
+        let plain = db.compute(&samples);
+        assert_eq!((got.chroma, got.mfcc), (plain.chroma, plain.mfcc), "{name}");
+        assert_ne!(got.mel_db, plain.mel_db, "{name}");
     }
 }
 

@@ -7,7 +7,7 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
-use genre::features::{FeatureExtractor, FeatureParams};
+use genre::features::{FeatureExtractor, FeatureParams, PcenParams};
 use genre::inference::{
     BandStats, Classifier, FORMAT_NAME, FORMAT_VERSION, LoadError, Manifest, Normalisation, Scores,
     TrainedOn, decode_model_file, encode_model_file, replace_manifest,
@@ -249,6 +249,52 @@ fn broken_model_files_are_refused_with_reasons() {
     let swapped = encode_model_file(&mm, GenreCnn::new(&other, &device)).unwrap();
     let e = Classifier::from_bytes(&swapped, &device);
     assert!(matches!(e, Err(LoadError::Weights(_))), "{:?}", e.err());
+    // features this build does not compute, and PCEN parameters librosa would refuse
+    for (features, says) in [
+        (
+            FeatureParams {
+                n_mels: 64,
+                ..FeatureParams::default()
+            },
+            "different features",
+        ),
+        (
+            FeatureParams {
+                pcen: Some(PcenParams {
+                    power: 0.0,
+                    ..PcenParams::default()
+                }),
+                ..FeatureParams::default()
+            },
+            "PCEN power",
+        ),
+    ] {
+        let mut mf = m.clone();
+        mf.features = features;
+        let bad = encode_model_file(&mf, GenreCnn::new(&config, &device)).unwrap();
+        let err = decode_model_file(&bad).unwrap_err().to_string();
+        assert!(err.contains(says), "{err}");
+    }
+}
+
+#[test]
+fn a_pcen_model_feeds_its_mel_head_pcen() {
+    let device = Device::ndarray();
+    let config = ModelConfig::new(3, &HeadKind::ALL, Fusion::Concat);
+    let mut m = manifest(&config);
+    m.features.pcen = Some(PcenParams::default());
+    let bytes = encode_model_file(&m, GenreCnn::new(&config, &device)).unwrap();
+    let mut clf = Classifier::from_bytes(&bytes, &device).unwrap();
+    assert_eq!(clf.manifest.features, m.features);
+    let clip = tone(440.0, 66_150);
+    let got = clf.segment_features(&clip, 0);
+    let want = FeatureExtractor::new(m.features.clone()).compute(&clip);
+    let db = FeatureExtractor::new(FeatureParams::default()).compute(&clip);
+    assert_eq!(got, want);
+    assert_ne!(got.mel_db, db.mel_db);
+    // a manifest without the field (every model saved before it) reads as dB
+    let json = serde_json::to_value(manifest(&config)).unwrap();
+    assert!(json["features"].get("pcen").is_none());
 }
 
 #[test]

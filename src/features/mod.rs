@@ -42,10 +42,12 @@
 
 mod db;
 mod filters;
+mod pcen;
 pub mod segment;
 mod stft;
 
 pub use filters::{chroma_filterbank, hz_to_mel, mel_filterbank, mel_to_hz};
+pub use pcen::PcenParams;
 pub use segment::{segment_into, segment_starts};
 pub use stft::hann_periodic;
 
@@ -99,6 +101,11 @@ pub struct FeatureParams {
     pub tuning: f32,
     /// Length of one segment in samples (3 s = 66 150 at 22 050 Hz); see [`segment_starts`].
     pub segment_samples: usize,
+    /// Per-channel energy normalisation instead of dB for the mel image (`None`, the default: dB as
+    /// `power_to_db`). The MFCCs are computed from the dB image either way. Absent from (and `None` in)
+    /// manifests written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pcen: Option<PcenParams>,
 }
 
 impl Default for FeatureParams {
@@ -119,6 +126,7 @@ impl Default for FeatureParams {
             ref_db: 1.0,
             tuning: 0.0,
             segment_samples: SEGMENT_SAMPLES,
+            pcen: None,
         }
     }
 }
@@ -143,7 +151,7 @@ pub struct Features {
     pub n_frames: usize,
     /// Chromagram, `n_chroma × T` (12 × T), each frame scaled so its largest bin is 1 (all-zero frames stay 0).
     pub chroma: Vec<f32>,
-    /// Log-mel spectrogram in dB, `n_mels × T` (128 × T).
+    /// Log-mel spectrogram in dB, `n_mels × T` (128 × T); PCEN instead when [`FeatureParams::pcen`] is set.
     pub mel_db: Vec<f32>,
     /// MFCCs, `n_mfcc × T` (20 × T).
     pub mfcc: Vec<f32>,
@@ -166,6 +174,9 @@ pub struct FeatureExtractor {
     chroma_frames: Vec<f32>,
     /// MFCCs, frame-major `T × n_mfcc`.
     mfcc_frames: Vec<f32>,
+    /// With PCEN: scaled mel power then PCEN, frame-major `T × n_mels`, and the smoother's state.
+    pcen_frames: Vec<f32>,
+    pcen_state: Vec<f32>,
 }
 
 impl FeatureExtractor {
@@ -174,7 +185,7 @@ impl FeatureExtractor {
     ///
     /// # Panics
     /// On parameters librosa would also reject: odd or zero `n_fft`, zero `hop_length`, `n_mels` or `n_chroma`,
-    /// `n_mfcc > n_mels`, `amin <= 0`, negative `top_db`.
+    /// `n_mfcc > n_mels`, `amin <= 0`, negative `top_db`, PCEN parameters [`PcenParams::validate`] refuses.
     pub fn new(params: FeatureParams) -> Self {
         assert!(params.n_mels > 0, "n_mels must be > 0");
         assert!(params.n_chroma > 0, "n_chroma must be > 0");
@@ -189,6 +200,9 @@ impl FeatureExtractor {
             params.top_db.is_none_or(|t| t >= 0.0),
             "top_db must be non-negative"
         );
+        if let Some(Err(e)) = params.pcen.as_ref().map(PcenParams::validate) {
+            panic!("{e}");
+        }
         let spectrum = PowerSpectrum::new(params.n_fft, params.hop_length);
         let n_bins = spectrum.n_bins();
         let sr = params.sample_rate as f64;
@@ -215,6 +229,8 @@ impl FeatureExtractor {
             mel_frames: Vec::new(),
             chroma_frames: Vec::new(),
             mfcc_frames: Vec::new(),
+            pcen_frames: Vec::new(),
+            pcen_state: vec![0.0; params.n_mels],
             params,
         }
     }
@@ -262,6 +278,10 @@ impl FeatureExtractor {
         self.chroma_frames.resize(t_len * n_chroma, 0.0);
         self.mfcc_frames.resize(t_len * n_mfcc, 0.0);
         let offset = db::db_offset(p.ref_db, p.amin);
+        let pcen_scale = p.pcen.as_ref().map(|pc| pc.input_scale);
+        if pcen_scale.is_some() {
+            self.pcen_frames.resize(t_len * n_mels, 0.0);
+        }
 
         // 1. per frame: power spectrum → mel power → dB (unclipped), and raw chroma; all frame-major
         let mut max = f32::NEG_INFINITY;
@@ -274,6 +294,12 @@ impl FeatureExtractor {
             self.spectrum
                 .frame_power::<AVX2>(samples, t, &mut self.power);
             apply::<AVX2>(&self.mel_fb, &self.power, mel);
+            if let Some(scale) = pcen_scale {
+                let dst = &mut self.pcen_frames[t * n_mels..(t + 1) * n_mels];
+                for (d, &m) in dst.iter_mut().zip(mel.iter()) {
+                    *d = m * scale;
+                }
+            }
             max = max.max(db::to_db_in_place(mel, p.amin, offset));
             apply::<AVX2>(&self.chroma_fb, &self.power, chroma);
         }
@@ -302,9 +328,20 @@ impl FeatureExtractor {
             }
         }
 
-        // 4. frame-major → band-major
+        // 4. PCEN of the mel power, which replaces the dB image
+        if let Some(pc) = &p.pcen {
+            let b = pc.smoothing(p.sample_rate, p.hop_length);
+            pcen::pcen_in_place(&mut self.pcen_frames, n_mels, pc, b, &mut self.pcen_state);
+        }
+
+        // 5. frame-major → band-major
         out.n_frames = t_len;
-        transpose_into(&self.mel_frames, t_len, n_mels, &mut out.mel_db);
+        let mel = if p.pcen.is_some() {
+            &self.pcen_frames
+        } else {
+            &self.mel_frames
+        };
+        transpose_into(mel, t_len, n_mels, &mut out.mel_db);
         transpose_into(&self.mfcc_frames, t_len, n_mfcc, &mut out.mfcc);
         transpose_into(&self.chroma_frames, t_len, n_chroma, &mut out.chroma);
     }

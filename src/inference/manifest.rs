@@ -104,7 +104,14 @@ impl Manifest {
                 self.model.n_classes
             ));
         }
-        let defaults = FeatureParams::default();
+        // Only the mel image's scale (dB or PCEN) may differ from the defaults.
+        let defaults = FeatureParams {
+            pcen: self.features.pcen.clone(),
+            ..FeatureParams::default()
+        };
+        if let Some(pcen) = &self.features.pcen {
+            pcen.validate()?;
+        }
         if self.features != defaults {
             return Err(format!(
                 "the model expects different features than this build computes ({:?} vs {:?})",

@@ -1081,10 +1081,10 @@ fn select_segment(i: usize, seek: bool) {
         let n = r.segments.len();
         let samples = song.samples.clone();
         let start = (seg.start_s * SAMPLE_RATE as f64).round() as usize;
-        let features = a
-            .classifier
-            .as_mut()
-            .map(|c| c.segment_features(&samples, start));
+        let features = a.classifier.as_mut().map(|c| {
+            let pcen = c.manifest.features.pcen.is_some();
+            (c.segment_features(&samples, start), pcen)
+        });
         Some((seg, labels, n, features))
     });
     let Some((seg, labels, n, features)) = picked else {
@@ -1115,8 +1115,8 @@ fn select_segment(i: usize, seek: bool) {
             if seg.silent { " · near-silent" } else { "" }
         ),
     );
-    if let Some(f) = features {
-        render::features(&f);
+    if let Some((f, pcen)) = features {
+        render::features(&f, pcen);
     }
     if seek {
         let player: HtmlAudioElement = by_id("player");

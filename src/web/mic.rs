@@ -29,7 +29,7 @@ use web_sys::{
 use super::app;
 use super::colormap::{label_colour, viridis_lut};
 use super::dom::{self, by_id, now_ms, set_hidden, set_text};
-use super::render::percent;
+use super::render::{self, percent};
 use crate::features::SAMPLE_RATE;
 use crate::inference::{argmax, softmax_rows};
 use crate::live::{History, LiveInput, QUIET_DBFS, RateMeter, Scheduler, Smoother, rms_dbfs};
@@ -79,7 +79,8 @@ struct Live {
     latencies: VecDeque<f64>,
     compute: VecDeque<(f64, f64)>,
     mel_rgba: Vec<u8>,
-    mel_ref_db: f32,
+    /// The followed peak of the mel image (dB or PCEN).
+    mel_ref: f32,
     mel_drawn_total: u64,
     device_rate: f32,
     track_label: String,
@@ -324,7 +325,7 @@ async fn start_inner() -> Result<(), (&'static str, String)> {
         latencies: VecDeque::with_capacity(64),
         compute: VecDeque::with_capacity(64),
         mel_rgba: vec![0; MEL_COLUMNS * 128 * 4],
-        mel_ref_db: f32::NAN,
+        mel_ref: f32::NAN,
         mel_drawn_total: 0,
         device_rate,
         track_label: track.label(),
@@ -604,9 +605,12 @@ async fn classify_latest(generation: u32, t_end: f64) {
         return;
     }
     let t0 = now_ms();
-    let features = app::with_classifier(|c| c.segment_features(&window, 0));
+    let features = app::with_classifier(|c| {
+        let pcen = c.manifest.features.pcen.is_some();
+        (c.segment_features(&window, 0), pcen)
+    });
     with_live(|l| l.window = std::mem::take(&mut window));
-    let Some(features) = features else {
+    let Some((features, pcen)) = features else {
         // the backend is being switched: try again with the next window
         finish();
         return;
@@ -660,7 +664,7 @@ async fn classify_latest(generation: u32, t_end: f64) {
         l.updates += 1;
         l.quiet = false;
         update_bars(&labels, &smoothed, top);
-        draw_mel(l, &features.mel_db, features.n_frames);
+        draw_mel(l, &features.mel_db, features.n_frames, pcen);
         draw_history(l);
         // the bars changed now
         let latency = now_ms() - t_end;
@@ -826,8 +830,9 @@ fn ctx2d(c: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
 }
 
 /// Scrolls the mel spectrogram by the frames heard since the last update and paints the newest
-/// columns of this window's mel spectrogram (dB, the top 80 dB under a slowly following peak).
-fn draw_mel(l: &mut Live, mel_db: &[f32], frames: usize) {
+/// columns of this window's mel spectrogram under a slowly following peak (dB: the top 80 dB;
+/// `pcen`, a PCEN image: 0 to the peak; see [`render::mel_unit`]).
+fn draw_mel(l: &mut Live, mel_db: &[f32], frames: usize, pcen: bool) {
     if frames == 0 {
         return;
     }
@@ -847,12 +852,17 @@ fn draw_mel(l: &mut Live, mel_db: &[f32], frames: usize) {
         return;
     }
     let max = mel_db.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    l.mel_ref_db = if l.mel_ref_db.is_finite() {
-        max.max(l.mel_ref_db - 3.0)
+    // the peak falls by 3 dB (PCEN: 10 %) per update when the sound gets quieter
+    let fallen = if pcen {
+        l.mel_ref * 0.9
+    } else {
+        l.mel_ref - 3.0
+    };
+    l.mel_ref = if l.mel_ref.is_finite() {
+        max.max(fallen)
     } else {
         max
     };
-    let lo = l.mel_ref_db - 80.0;
     let lut = viridis_lut();
     let w = MEL_COLUMNS;
     let h = bands.min(128);
@@ -864,7 +874,7 @@ fn draw_mel(l: &mut Live, mel_db: &[f32], frames: usize) {
         for k in 0..new {
             let t = frames - 1 - MEL_EDGE_FRAMES - new + k;
             let v = mel_db[band * frames + t];
-            let u = ((v - lo) / 80.0).clamp(0.0, 1.0);
+            let u = render::mel_unit(v, l.mel_ref, pcen);
             let c = lut[(u * 255.0).round() as usize];
             let o = (w - new + k) * 4;
             row[o..o + 4].copy_from_slice(&[c[0], c[1], c[2], 255]);

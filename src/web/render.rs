@@ -164,17 +164,37 @@ pub fn fmt_time(s: f64) -> String {
     }
 }
 
-/// Draws the three feature pictures of one segment.
-pub fn features(f: &Features) {
+/// A mel image value on the picture's 0..1 scale under `peak` (the image's largest value, or
+/// one that follows it): dB shows the top 80 dB; PCEN (no fixed range: 0 up to a few units)
+/// shows 0 to the peak.
+pub fn mel_unit(v: f32, peak: f32, pcen: bool) -> f32 {
+    let u = if pcen {
+        v / peak.max(1e-6)
+    } else {
+        (v - (peak - 80.0)) / 80.0
+    };
+    u.clamp(0.0, 1.0)
+}
+
+/// Draws the three feature pictures of one segment; `pcen`: the model's mel image is PCEN,
+/// not dB (its manifest's `features.pcen`).
+pub fn features(f: &Features, pcen: bool) {
     let frames = f.n_frames;
     let lut = viridis_lut();
     // chroma: already 0..1 (each frame scaled to its loudest pitch class)
     image("canvas-chroma", &f.chroma, frames, &lut, |_, v| v);
-    // mel dB: the top 80 dB of the segment
     let max = f.mel_db.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     image("canvas-mel", &f.mel_db, frames, &lut, |_, v| {
-        (v - (max - 80.0)) / 80.0
+        mel_unit(v, max, pcen)
     });
+    dom::set_text(
+        "caption-mel",
+        if pcen {
+            "Mel spectrogram, PCEN: 0–11 kHz, low at the bottom, 0 to the segment's peak"
+        } else {
+            "Mel spectrogram: 0–11 kHz, low at the bottom, top 80 dB"
+        },
+    );
     // MFCC: each coefficient standardised over the segment (c0, the loudness, would drown the rest)
     let bands = f.mfcc.len() / frames.max(1);
     let stats: Vec<(f32, f32)> = (0..bands)

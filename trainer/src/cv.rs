@@ -210,7 +210,7 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         let loaded = load_tracks(&cache, &all, t.quiet);
         let corpus = Corpus {
             labels: &ds.labels,
-            evals: eval_clips(&cache, &loaded)?,
+            evals: eval_clips(&cache, &loaded, &opts.feature_params())?,
             loaded,
             assignment: &assignment,
         };

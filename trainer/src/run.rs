@@ -149,6 +149,11 @@ pub struct TrainArgs {
     pub remix_kappa: f32,
     #[arg(long, default_value_t = 0.5)]
     pub remix_tau: f32,
+    /// The mel head sees PCEN (per-channel energy normalisation, librosa.pcen's defaults on
+    /// the mel power of 32-bit-scaled samples) instead of dB; the page computes what the
+    /// manifest says.
+    #[arg(long)]
+    pub pcen: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: BackendChoice,
     /// Run folder: checkpoints, report, exported model.
@@ -251,6 +256,7 @@ impl TrainArgs {
             same_genre_mix: self.same_genre_mix.clamp(0.0, 1.0),
             remix_kappa: self.remix_kappa.max(0.0),
             remix_tau: self.remix_tau.clamp(0.0, 1.0),
+            pcen: self.pcen,
         })
     }
 
@@ -349,8 +355,12 @@ pub fn load_tracks<'a>(
         .collect()
 }
 
-pub fn eval_clips(cache: &Cache, loaded: &[(&Track, Vec<f32>)]) -> Result<Vec<EvalClip>> {
-    let mut fx = FeatureExtractor::new(FeatureParams::default());
+pub fn eval_clips(
+    cache: &Cache,
+    loaded: &[(&Track, Vec<f32>)],
+    params: &FeatureParams,
+) -> Result<Vec<EvalClip>> {
+    let mut fx = FeatureExtractor::new(params.clone());
     loaded
         .iter()
         .map(|(t, s)| {
@@ -414,8 +424,8 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     if train_loaded.is_empty() {
         bail!("no training file could be decoded");
     }
-    let train_eval = eval_clips(&cache, &train_loaded)?;
-    let valid = eval_clips(&cache, &valid_loaded)?;
+    let train_eval = eval_clips(&cache, &train_loaded, &opts.feature_params())?;
+    let valid = eval_clips(&cache, &valid_loaded, &opts.feature_params())?;
     let train_fixed: Vec<&Features> = train_eval.iter().flat_map(|c| c.segments.iter()).collect();
     let train_clips: Vec<TrainClip> = train_loaded
         .into_iter()
@@ -449,7 +459,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     )];
     let test_loaded = load_tracks(&cache, &pick(&split.test), args.quiet);
     if !test_loaded.is_empty() {
-        let test = eval_clips(&cache, &test_loaded)?;
+        let test = eval_clips(&cache, &test_loaded, &opts.feature_params())?;
         reports.push(clip_metrics(
             "test",
             &outcome.model,
@@ -474,7 +484,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
         format: FORMAT_NAME.into(),
         format_version: FORMAT_VERSION,
         labels: ds.labels.clone(),
-        features: FeatureParams::default(),
+        features: opts.feature_params(),
         model: opts.model.clone(),
         normalisation: outcome.normalisation.clone(),
         trained_on: TrainedOn {

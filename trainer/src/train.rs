@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
 
-use genre::features::{FeatureExtractor, FeatureParams, Features};
+use genre::features::{FeatureExtractor, FeatureParams, Features, PcenParams};
 use genre::inference::{BandStats, Normalisation, head_image, softmax_rows};
 use genre::model::{GenreCnn, HeadKind, ModelConfig, ModelInput};
 
@@ -97,6 +97,10 @@ pub struct TrainOptions {
     pub remix_kappa: f32,
     #[serde(default)]
     pub remix_tau: f32,
+    /// The mel head sees PCEN (per-channel energy normalisation, `librosa.pcen`'s defaults)
+    /// instead of dB (see `FeatureParams::pcen`).
+    #[serde(default)]
+    pub pcen: bool,
 }
 
 fn yes() -> bool {
@@ -104,6 +108,14 @@ fn yes() -> bool {
 }
 
 impl TrainOptions {
+    /// The features this recipe trains on (and the exported manifest states).
+    pub fn feature_params(&self) -> FeatureParams {
+        FeatureParams {
+            pcen: self.pcen.then(PcenParams::default),
+            ..FeatureParams::default()
+        }
+    }
+
     /// The label balance that `epoch` (0-based) draws with.
     pub fn balance_at(&self, epoch: usize) -> f32 {
         if self.late_balance_epochs > 0 && epoch + self.late_balance_epochs >= self.epochs {
@@ -116,7 +128,11 @@ impl TrainOptions {
     /// The training recipe in words for the manifest: the sampling, then only the
     /// augmentations and losses that are switched on (a zero or false option is left out).
     pub fn recipe_notes(&self) -> String {
-        let mut parts = vec![
+        let mut parts = vec![];
+        if self.pcen {
+            parts.push("mel as PCEN".to_string());
+        }
+        parts.extend([
             format!(
                 "{} {} crops/clip/epoch",
                 self.crops_per_clip,
@@ -127,7 +143,7 @@ impl TrainOptions {
                 }
             ),
             format!("balance {}", self.balance),
-        ];
+        ]);
         if self.late_balance_epochs > 0 {
             parts.push(format!(
                 "balance {} for the last {} epochs",
@@ -751,7 +767,7 @@ pub fn train(
 ) -> Result<TrainOutcome> {
     device.seed(opts.seed);
     let cfg = &opts.model;
-    let params = FeatureParams::default();
+    let params = opts.feature_params();
     std::fs::create_dir_all(checkpoint_dir)?;
     let state_file = checkpoint_dir.join("state.json");
     let ad = device.clone().autodiff();
@@ -1114,6 +1130,10 @@ mod tests {
         o.speed_semitones = 2;
         o.speed_chroma = true;
         assert!(o.recipe_notes().contains("speed ±2 semitones, chroma too"));
+        assert_eq!(o.feature_params(), FeatureParams::default());
+        o.pcen = true;
+        assert!(o.recipe_notes().starts_with("mel as PCEN, 8 overlapping"));
+        assert_eq!(o.feature_params().pcen, Some(PcenParams::default()));
     }
 
     #[test]
@@ -1457,6 +1477,7 @@ mod tests {
             same_genre_mix: 0.0,
             remix_kappa: 0.0,
             remix_tau: 0.5,
+            pcen: false,
         }
     }
 }
