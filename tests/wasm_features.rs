@@ -2,7 +2,8 @@
 //!
 //! The same checks as `tests/features_reference.rs` (mel dB max |err| ≤ 0.01 dB, MFCC ≤ 0.01, chroma ≤ 1e-3
 //! against librosa 0.11), plus: the wasm build's outputs equal the native build's stored outputs
-//! (`tests/fixtures/native/*.bin`) within 1e-5·max(1, |x|). Fixtures are embedded with `include_bytes!`.
+//! (`tests/fixtures/native/*.bin`) within 1e-5·max(1, |x|), and PCEN (`FeatureParams::pcen`) matches librosa
+//! within 1e-4·max(1, |x|). Fixtures are embedded with `include_bytes!`.
 //! Only the synthetic fixtures: the real-clip ones hold no audio (the browser cannot read the shared data
 //! folder); real music goes through the whole page against the native trainer in `tests/e2e/page.test.mjs`.
 #![cfg(target_arch = "wasm32")]
@@ -10,7 +11,7 @@
 #[path = "fixtures/fixture.rs"]
 mod fixture;
 
-use genre::features::{FeatureExtractor, FeatureParams, SEGMENT_FRAMES};
+use genre::features::{FeatureExtractor, FeatureParams, PcenParams, SEGMENT_FRAMES};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -53,6 +54,20 @@ fn wasm_equals_native() {
         let got = fx.compute(&fixture::parse(bytes).samples);
         let e = fixture::check_against_native(name, &got, &fixture::parse_native(native));
         console_log!("{name}: max |wasm − native| / max(1, |native|) = {e:.3e}");
+    }
+}
+
+/// A model trained with PCEN gets the same mel image in the page as in the trainer: both match librosa.
+#[wasm_bindgen_test]
+fn pcen_matches_librosa_in_the_browser() {
+    let mut fx = FeatureExtractor::new(FeatureParams {
+        pcen: Some(PcenParams::default()),
+        ..FeatureParams::default()
+    });
+    for (name, bytes) in fixture::PCEN {
+        let got = fx.compute(&fixture::synthetic(name).samples);
+        let err = fixture::check_pcen(name, &got.mel_db, &fixture::parse_pcen(bytes));
+        console_log!("{name}: PCEN max |err| / max(1, |librosa|) = {err:.3e}");
     }
 }
 
