@@ -79,8 +79,9 @@ struct Live {
     latencies: VecDeque<f64>,
     compute: VecDeque<(f64, f64)>,
     mel_rgba: Vec<u8>,
-    /// The followed peak of the mel image (dB or PCEN).
+    /// The followed peak of the mel image, and whether it is PCEN (else dB).
     mel_ref: f32,
+    mel_pcen: bool,
     mel_drawn_total: u64,
     device_rate: f32,
     track_label: String,
@@ -326,6 +327,7 @@ async fn start_inner() -> Result<(), (&'static str, String)> {
         compute: VecDeque::with_capacity(64),
         mel_rgba: vec![0; MEL_COLUMNS * 128 * 4],
         mel_ref: f32::NAN,
+        mel_pcen: false,
         mel_drawn_total: 0,
         device_rate,
         track_label: track.label(),
@@ -852,6 +854,10 @@ fn draw_mel(l: &mut Live, mel_db: &[f32], frames: usize, pcen: bool) {
         return;
     }
     let max = mel_db.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if l.mel_pcen != pcen {
+        // another model, with the other scale: start the peak afresh
+        (l.mel_ref, l.mel_pcen) = (f32::NAN, pcen);
+    }
     // the peak falls by 3 dB (PCEN: 10 %) per update when the sound gets quieter
     let fallen = if pcen {
         l.mel_ref * 0.9
