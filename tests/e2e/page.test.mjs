@@ -6,7 +6,8 @@
 // file that is not audio gets a clear message and the page keeps working; a clip under 3 s is
 // classified with a warning, silence is called silence; without WebGPU (and with WebGPU
 // forced, and after a lost device) the answer is the same; no network request after load; a
-// person's model file is validated, kept across reloads and removable.
+// person's model file is validated, kept across reloads and removable (one trained with PCEN for
+// its mel head gets the trainer's answer and a PCEN picture).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -185,14 +186,15 @@ describe('the page with WebGPU available (SwiftShader in headless Chromium)', ()
     assert.match(await page.textContent('#message'), /not a usable model/);
     assert.equal(await page.getAttribute('#app', 'data-model'), 'shipped');
 
-    // a person's own three-label model, trained here for one epoch on generated signals
+    // a person's own three-label model, trained here for one epoch on generated signals, with PCEN
+    // instead of dB for its mel head (the page must compute what its manifest says)
     const mine = join(files, 'my-model.genre');
     let labels = null;
     if (trainerBin()) {
       const dir = join(files, 'mine');
       execFileSync(trainerBin(), ['synth', '--out', join(dir, 'data'), '--classes', '3', '--per-class', '5', '--seconds', '4', '--seed', '5']);
       execFileSync(trainerBin(), ['--data', join(dir, 'data'), '--split', 'random', '--epochs', '1', '--crops', '2',
-        '--channels', '4,8', '--hidden', '8', '--backend', 'flex', '--synthetic', '--no-cache', '--no-install', '--quiet',
+        '--channels', '4,8', '--hidden', '8', '--backend', 'flex', '--synthetic', '--no-cache', '--no-install', '--quiet', '--pcen',
         '--out', join(dir, 'run')], { cwd: ROOT });
       copyFileSync(join(dir, 'run', 'model.genre'), mine);
       labels = readdirSync(join(dir, 'data')).sort();
@@ -206,10 +208,13 @@ describe('the page with WebGPU available (SwiftShader in headless Chromium)', ()
     if (labels) {
       assert.equal((await page.textContent('#model-labels')).trim(), `3 labels: ${labels.join(', ')}`);
       assert.ok(await page.isVisible('#model-warning'), 'a model of generated signals says so');
-      const { state, result } = await classify(page, writeWav(join(files, 'tone.wav'), { rate: 22_050, channels: 1, seconds: 4, f: (t) => 0.3 * Math.sin(2 * Math.PI * 440 * t) }));
+      const tone = writeWav(join(files, 'tone.wav'), { rate: 22_050, channels: 1, seconds: 4, f: (t) => 0.3 * Math.sin(2 * Math.PI * 440 * t) });
+      const { state, result } = await classify(page, tone);
       assert.equal(state, 'done', JSON.stringify(result));
       assert.deepEqual(result.labels, labels, 'the bars are the model\'s labels');
       assert.equal(await page.locator('#bars .bar-row').count(), 3);
+      expectSameAsNative(result, nativeClassify(tone, mine), 'a PCEN model');
+      await page.waitForFunction(() => /PCEN/.test(document.getElementById('caption-mel').textContent), null, { timeout: 10_000 });
     }
 
     await page.reload();
