@@ -406,6 +406,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     }
     let split = make_split(&ds, args)?;
     let opts = args.options(ds.labels.len())?;
+    let features = opts.feature_params();
     let (device, device_name) = device(args.backend)?;
     let cache = args.cache();
     if !args.quiet {
@@ -424,8 +425,8 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     if train_loaded.is_empty() {
         bail!("no training file could be decoded");
     }
-    let train_eval = eval_clips(&cache, &train_loaded, &opts.feature_params())?;
-    let valid = eval_clips(&cache, &valid_loaded, &opts.feature_params())?;
+    let train_eval = eval_clips(&cache, &train_loaded, &features)?;
+    let valid = eval_clips(&cache, &valid_loaded, &features)?;
     let train_fixed: Vec<&Features> = train_eval.iter().flat_map(|c| c.segments.iter()).collect();
     let train_clips: Vec<TrainClip> = train_loaded
         .into_iter()
@@ -459,7 +460,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     )];
     let test_loaded = load_tracks(&cache, &pick(&split.test), args.quiet);
     if !test_loaded.is_empty() {
-        let test = eval_clips(&cache, &test_loaded, &opts.feature_params())?;
+        let test = eval_clips(&cache, &test_loaded, &features)?;
         reports.push(clip_metrics(
             "test",
             &outcome.model,
@@ -484,7 +485,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
         format: FORMAT_NAME.into(),
         format_version: FORMAT_VERSION,
         labels: ds.labels.clone(),
-        features: opts.feature_params(),
+        features,
         model: opts.model.clone(),
         normalisation: outcome.normalisation.clone(),
         trained_on: TrainedOn {
