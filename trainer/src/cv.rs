@@ -1,4 +1,5 @@
-//! `trainer cv`: stratified k-fold cross-validation by clip (no clip in two folds).
+//! `trainer cv`: stratified k-fold cross-validation by clip (no clip in two folds), or by runs of
+//! consecutive clips (`--grouping blocks`, which keeps most of a GTZAN artist's clips in one fold).
 //!
 //! Each fold lives in `OUT/cv-foldK/`: its plan (which clips it trains on and holds out, with the
 //! options) is written before it trains, its checkpoints while it trains, and its held-out
@@ -20,6 +21,7 @@ use crate::backend::device;
 use crate::dataset::{Dataset, Track};
 use crate::report::{Metrics, metrics};
 use crate::run::{TrainArgs, eval_clips, load_tracks};
+use crate::split::Grouping;
 use crate::train::{EvalClip, TrainClip, TrainOptions, predict, train};
 
 #[derive(clap::Args, Debug)]
@@ -28,6 +30,9 @@ pub struct CvArgs {
     pub train: TrainArgs,
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
+    /// How clips are dealt to the folds.
+    #[arg(long, value_enum, default_value_t = Grouping::Clip)]
+    pub grouping: Grouping,
     /// Fixed number of epochs per fold (no early stopping: the held-out fold must not steer
     /// training). Default: the training default.
     #[arg(long)]
@@ -121,11 +126,20 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         #[derive(serde::Deserialize)]
         struct CvReport {
             pooled: Metrics,
+            #[serde(default)]
+            grouping: Grouping,
         }
         let r: CvReport = serde_json::from_slice(
             &std::fs::read(report).with_context(|| format!("cannot read {}", report.display()))?,
         )
         .with_context(|| format!("{} is not a cv.json of `trainer cv`", report.display()))?;
+        if r.grouping != Grouping::Clip {
+            bail!(
+                "{} is a cross-validation by {:?}; only one by clip is recorded in a model",
+                report.display(),
+                r.grouping
+            );
+        }
         let labels: Vec<String> = r.pooled.per_label.iter().map(|l| l.label.clone()).collect();
         record_cv(dir, &r.pooled, &labels)?;
         println!(
@@ -136,6 +150,9 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         return Ok(());
     }
     let t = &args.train;
+    if args.grouping != Grouping::Clip && args.record_in.is_some() {
+        bail!("--record-in records only cross-validation by clip (what the page says it shows)");
+    }
     if args.folds < 2 {
         bail!("--folds must be at least 2");
     }
@@ -151,12 +168,20 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         o.epochs = args.fold_epochs.unwrap_or(o.epochs);
         o
     };
-    let assignment = crate::split::k_fold(
-        &ds.tracks.iter().map(|tr| tr.label).collect::<Vec<_>>(),
-        ds.labels.len(),
-        args.folds,
-        t.seed,
-    );
+    let labels: Vec<usize> = ds.tracks.iter().map(|tr| tr.label).collect();
+    let assignment = match args.grouping {
+        Grouping::Clip => crate::split::k_fold(&labels, ds.labels.len(), args.folds, t.seed),
+        Grouping::Blocks => crate::split::k_fold_blocks(
+            &ds.tracks
+                .iter()
+                .map(|tr| tr.id.as_str())
+                .collect::<Vec<_>>(),
+            &labels,
+            ds.labels.len(),
+            args.folds,
+            t.seed,
+        ),
+    };
     let ids = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
         ds.tracks
             .iter()
@@ -235,14 +260,26 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         per_fold.push(r.metrics);
     }
     let m = metrics(
-        &format!("{}-fold cross-validation (pooled)", args.folds),
+        &format!(
+            "{}-fold cross-validation by {} (pooled)",
+            args.folds,
+            match args.grouping {
+                Grouping::Clip => "clip",
+                Grouping::Blocks => "blocks of consecutive clips",
+            }
+        ),
         &ds.labels,
         &pooled(&all_held),
     );
     println!("{}", m.text());
     write_json_atomically(
         &t.out.join("cv.json"),
-        &serde_json::json!({ "pooled": m, "folds": per_fold, "options": opts }),
+        &serde_json::json!({
+            "pooled": m,
+            "folds": per_fold,
+            "grouping": args.grouping,
+            "options": opts
+        }),
     )?;
     println!("written {}", t.out.join("cv.json").display());
     if let Some(dir) = &args.record_in {

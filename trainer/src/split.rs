@@ -4,6 +4,7 @@ use anyhow::{Context, Result, bail};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -176,6 +177,48 @@ pub fn k_fold(labels: &[usize], n_labels: usize, k: usize, seed: u64) -> Vec<usi
     folds
 }
 
+/// How `trainer cv` forms its folds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grouping {
+    /// Shuffled clips dealt to the folds: one artist's clips usually land in several folds.
+    #[default]
+    Clip,
+    /// Runs of consecutive clip names within each genre: GTZAN's clips of one artist are mostly
+    /// numbered consecutively, so most artists stay in one fold (a stand-in for folds by artist,
+    /// for which the data has no labels).
+    Blocks,
+}
+
+/// Stratified k-fold assignment in contiguous blocks: within each label, the tracks sorted by id
+/// are cut into `k` runs of consecutive ids whose lengths differ by at most one; the label's
+/// first run goes to the fold after the one where the previous label's last run went (the seed
+/// picks the very first), so labels with fewer tracks than folds spread over the folds.
+pub fn k_fold_blocks(
+    ids: &[&str],
+    labels: &[usize],
+    n_labels: usize,
+    k: usize,
+    seed: u64,
+) -> Vec<usize> {
+    assert_eq!(ids.len(), labels.len());
+    let mut folds = vec![0; labels.len()];
+    let mut next = (seed % k as u64) as usize;
+    for label in 0..n_labels {
+        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == label).collect();
+        idx.sort_by(|&a, &b| ids[a].cmp(ids[b]));
+        let n = idx.len();
+        let runs = k.min(n);
+        for r in 0..runs {
+            for &i in &idx[r * n / runs..(r + 1) * n / runs] {
+                folds[i] = (next + r) % k;
+            }
+        }
+        next = (next + runs) % k;
+    }
+    folds
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +289,58 @@ mod tests {
         f1.sort();
         f1.dedup();
         assert_eq!(f1.len(), 5);
+    }
+
+    #[test]
+    fn k_fold_blocks_keeps_consecutive_clips_together() {
+        // ids out of order (odd positions first), so runs must follow the ids, not the input order
+        let ds = toy(&[23, 7, 3]);
+        let mut order: Vec<usize> = (0..ds.tracks.len()).collect();
+        order.sort_by_key(|&i| (i % 2 == 0, i));
+        let ids: Vec<&str> = order.iter().map(|&i| ds.tracks[i].id.as_str()).collect();
+        let labels: Vec<usize> = order.iter().map(|&i| ds.tracks[i].label).collect();
+        let folds = k_fold_blocks(&ids, &labels, 3, 5, 2);
+        assert!(folds.iter().all(|&f| f < 5));
+        for label in 0..3 {
+            let mut by_id: Vec<(&str, usize)> = (0..ids.len())
+                .filter(|&i| labels[i] == label)
+                .map(|i| (ids[i], folds[i]))
+                .collect();
+            by_id.sort();
+            // each fold's clips of this label are one run of consecutive ids
+            let mut seen = Vec::new();
+            for w in by_id.windows(2) {
+                if w[0].1 != w[1].1 {
+                    seen.push(w[0].1);
+                    assert!(
+                        !seen.contains(&w[1].1),
+                        "label {label}: fold {} split in two runs",
+                        w[1].1
+                    );
+                }
+            }
+            // and the runs are as even as they can be
+            let sizes: Vec<usize> = (0..5)
+                .map(|f| by_id.iter().filter(|c| c.1 == f).count())
+                .filter(|&n| n > 0)
+                .collect();
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(hi - lo <= 1, "label {label}: run sizes {sizes:?}");
+            assert_eq!(sizes.len(), by_id.len().min(5));
+        }
+        // the 3 clips of the smallest label go to folds the 7-clip label's runs did not fill twice
+        let per_fold: Vec<usize> = (0..5)
+            .map(|f| folds.iter().filter(|&&x| x == f).count())
+            .collect();
+        assert!(
+            per_fold.iter().max().unwrap() - per_fold.iter().min().unwrap() <= 2,
+            "{per_fold:?}"
+        );
+        assert_ne!(
+            folds,
+            k_fold_blocks(&ids, &labels, 3, 5, 3),
+            "the seed moves the runs"
+        );
     }
 
     #[test]
