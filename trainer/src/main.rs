@@ -1,6 +1,7 @@
 //! `trainer`: trains the multi-head CNN on a labelled music folder (GTZAN or any `DIR/<label>/*`),
 //! reports honest figures, exports the model the page loads, and offers small tools around it.
 
+mod augment;
 mod backend;
 mod cache;
 mod commands;
@@ -17,6 +18,7 @@ mod paths;
 mod plots;
 mod report;
 mod run;
+mod sampling;
 mod split;
 mod synth;
 mod train;
