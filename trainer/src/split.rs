@@ -191,7 +191,8 @@ pub enum Grouping {
 }
 
 /// Stratified k-fold assignment in contiguous blocks: within each label, the tracks sorted by id
-/// are cut into `k` runs of consecutive ids whose lengths differ by at most one; the label's
+/// are cut into `k` runs of consecutive ids (one per track if it has fewer) whose lengths differ
+/// by at most one; the label's
 /// first run goes to the fold after the one where the previous label's last run went (the seed
 /// picks the very first), so labels with fewer tracks than folds spread over the folds.
 pub fn k_fold_blocks(
@@ -328,7 +329,7 @@ mod tests {
             assert!(hi - lo <= 1, "label {label}: run sizes {sizes:?}");
             assert_eq!(sizes.len(), by_id.len().min(5));
         }
-        // the 3 clips of the smallest label go to folds the 7-clip label's runs did not fill twice
+        // each label's runs start where the previous label's ended, so the folds stay even
         let per_fold: Vec<usize> = (0..5)
             .map(|f| folds.iter().filter(|&&x| x == f).count())
             .collect();

@@ -201,7 +201,10 @@ fn cross_validation_records_its_figures_in_a_model_now_or_later() {
     args.splice(0..0, ["cv".to_string()]);
     args.extend(["--folds", "3", "--record-in", model.to_str().unwrap()].map(String::from));
     let log = ok(trainer().args(&args).output().unwrap());
-    assert!(log.contains("3-fold cross-validation (pooled)"), "{log}");
+    assert!(
+        log.contains("3-fold cross-validation by clip (pooled)"),
+        "{log}"
+    );
     let cv: Value =
         serde_json::from_slice(&std::fs::read(cv_out.join("cv.json")).unwrap()).unwrap();
     let manifest = |dir: &Path| -> Value {
@@ -216,6 +219,7 @@ fn cross_validation_records_its_figures_in_a_model_now_or_later() {
         Some(pooled_balanced)
     );
     assert_eq!(cv["folds"].as_array().unwrap().len(), 3);
+    assert_eq!(cv["grouping"], "clip");
 
     // Later, into a copy of the model without them: from the report alone, no data, no training.
     let later = tmp.path().join("later");
@@ -238,6 +242,25 @@ fn cross_validation_records_its_figures_in_a_model_now_or_later() {
             .unwrap();
     assert_eq!(m.scores.cv_track_accuracy, Some(pooled_track));
     assert_eq!(m.scores.cv_balanced_accuracy, Some(pooled_balanced));
+
+    // The page says "by clip": folds by blocks are never recorded, now or later.
+    let before = std::fs::read(later.join("model.genre")).unwrap();
+    let mut blocks_args = args.clone();
+    blocks_args.extend(["--grouping", "blocks"].map(String::from));
+    let out = trainer().args(&blocks_args).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only cross-validation by clip"));
+    let mut blocks_cv = cv.clone();
+    blocks_cv["grouping"] = Value::from("blocks");
+    let blocks_json = tmp.path().join("blocks-cv.json");
+    std::fs::write(&blocks_json, blocks_cv.to_string()).unwrap();
+    let out = trainer()
+        .args(["cv", "--from", blocks_json.to_str().unwrap()])
+        .args(["--record-in", later.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read(later.join("model.genre")).unwrap(), before);
 }
 
 /// Folds trained two at a time in child processes give exactly the predictions of one after the
