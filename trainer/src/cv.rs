@@ -135,9 +135,9 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         .with_context(|| format!("{} is not a cv.json of `trainer cv`", report.display()))?;
         if r.grouping != Grouping::Clip {
             bail!(
-                "{} is a cross-validation by {:?}; only one by clip is recorded in a model",
+                "{} is a cross-validation by {}; only one by clip is recorded in a model",
                 report.display(),
-                r.grouping
+                r.grouping.describe()
             );
         }
         let labels: Vec<String> = r.pooled.per_label.iter().map(|l| l.label.clone()).collect();
@@ -263,10 +263,7 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         &format!(
             "{}-fold cross-validation by {} (pooled)",
             args.folds,
-            match args.grouping {
-                Grouping::Clip => "clip",
-                Grouping::Blocks => "blocks of consecutive clips",
-            }
+            args.grouping.describe()
         ),
         &ds.labels,
         &pooled(&all_held),

@@ -9,7 +9,7 @@ use crate::train::{TrainClip, TrainOptions};
 
 /// How often, relative to the other labels, training draws a label with `count` clips:
 /// count^(1 − balance) (0 for none); `epoch_draws` samples by it.
-pub(crate) fn draw_weight(count: usize, balance: f32) -> f64 {
+fn draw_weight(count: usize, balance: f32) -> f64 {
     if count == 0 {
         0.0
     } else {

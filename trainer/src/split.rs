@@ -190,6 +190,16 @@ pub enum Grouping {
     Blocks,
 }
 
+impl Grouping {
+    /// What the folds are made of, for reports: "cross-validation by …".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Grouping::Clip => "clip",
+            Grouping::Blocks => "blocks of consecutive clips",
+        }
+    }
+}
+
 /// Stratified k-fold assignment in contiguous blocks: within each label, the tracks sorted by id
 /// are cut into `k` runs of consecutive ids (one per track if it has fewer) whose lengths differ
 /// by at most one; the label's
