@@ -348,6 +348,7 @@ fn sine_input(
         chroma: image(config.input_heights[0], 0.37),
         mel: image(config.input_heights[1], 0.11),
         mfcc: image(config.input_heights[2], 0.73),
+        musicnn: None,
     }
 }
 

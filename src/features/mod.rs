@@ -42,11 +42,13 @@
 
 mod db;
 mod filters;
+mod logmel;
 mod pcen;
 pub mod segment;
 mod stft;
 
 pub use filters::{chroma_filterbank, hz_to_mel, mel_filterbank, mel_to_hz};
+pub use logmel::{LogMelExtractor, LogMelParams};
 pub use pcen::PcenParams;
 pub use segment::{segment_into, segment_starts};
 pub use stft::hann_periodic;
@@ -155,6 +157,10 @@ pub struct Features {
     pub mel_db: Vec<f32>,
     /// MFCCs, `n_mfcc × T` (20 × T).
     pub mfcc: Vec<f32>,
+    /// The pretrained front end's 200-d embedding of the segment, for models with a musicnn head. Not
+    /// computed here (it is a network's output, [`crate::model::musicnn`]): empty unless the trainer's
+    /// embedding cache fills it.
+    pub musicnn: Vec<f32>,
 }
 
 /// Computes [`Features`]. Plans the FFT and builds the filterbanks and DCT once; reuse one extractor for every

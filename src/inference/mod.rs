@@ -107,49 +107,82 @@ pub fn head_image(features: &Features, head: HeadKind) -> &[f32] {
         HeadKind::Chroma => &features.chroma,
         HeadKind::Mel => &features.mel_db,
         HeadKind::Mfcc => &features.mfcc,
+        HeadKind::Musicnn => &features.musicnn,
     }
 }
 
-/// Normalised `[batch, 1, bands, frames]` input for every head of `config`.
-/// Every feature must have `config.frames` frames.
+/// Normalised `[batch, 1, bands, frames]` input for every head of `config`: [`normalised_images`] on
+/// `device`.
 pub fn build_input(
     batch: &[&Features],
     config: &ModelConfig,
     norm: &Normalisation,
     device: &Device,
 ) -> ModelInput {
-    let frames = config.frames;
-    let mut input = ModelInput {
-        chroma: None,
-        mel: None,
-        mfcc: None,
-    };
-    for (&head, &bands) in config.heads.iter().zip(&config.input_heights) {
-        let stats = norm
-            .for_head(head)
-            .expect("manifest validated: statistics for every head");
-        let mut data = Vec::with_capacity(batch.len() * bands * frames);
-        for f in batch {
-            assert_eq!(f.n_frames, frames, "a segment must have {frames} frames");
-            let image = head_image(f, head);
-            for b in 0..bands {
-                let (m, inv) = (stats.mean[b], 1.0 / stats.std[b]);
-                data.extend(
-                    image[b * frames..(b + 1) * frames]
-                        .iter()
-                        .map(|&x| (x - m) * inv),
+    images_to_input(
+        normalised_images(batch, config, norm),
+        batch.len(),
+        config,
+        device,
+    )
+}
+
+/// The one input normalisation, `(x − mean[band]) / std[band]` per head: one `Vec` per head of `config`
+/// (in its order), each `[batch][bands][frames]` row-major (`frames` 1 for the embedding head). Every
+/// segment's images must have the model's shape.
+pub fn normalised_images(
+    batch: &[&Features],
+    config: &ModelConfig,
+    norm: &Normalisation,
+) -> Vec<Vec<f32>> {
+    config
+        .heads
+        .iter()
+        .zip(&config.input_heights)
+        .map(|(&head, &bands)| {
+            let stats = norm
+                .for_head(head)
+                .expect("manifest validated: statistics for every head");
+            let frames = config.head_frames(head);
+            let mut data = Vec::with_capacity(batch.len() * bands * frames);
+            for f in batch {
+                let image = head_image(f, head);
+                assert_eq!(
+                    image.len(),
+                    bands * frames,
+                    "a segment's {} input must be {bands} × {frames}",
+                    head.name()
                 );
+                for b in 0..bands {
+                    let (m, inv) = (stats.mean[b], 1.0 / stats.std[b]);
+                    data.extend(
+                        image[b * frames..(b + 1) * frames]
+                            .iter()
+                            .map(|&x| (x - m) * inv),
+                    );
+                }
             }
-        }
-        let t = Tensor::<4>::from_data(
-            TensorData::new(data, [batch.len(), 1, bands, frames]),
-            device,
-        );
-        match head {
-            HeadKind::Chroma => input.chroma = Some(t),
-            HeadKind::Mel => input.mel = Some(t),
-            HeadKind::Mfcc => input.mfcc = Some(t),
-        }
+            data
+        })
+        .collect()
+}
+
+/// [`normalised_images`] of `n` segments as the model's input tensors on `device`.
+pub fn images_to_input(
+    images: Vec<Vec<f32>>,
+    n: usize,
+    config: &ModelConfig,
+    device: &Device,
+) -> ModelInput {
+    let mut input = ModelInput::default();
+    for ((data, &head), &bands) in images
+        .into_iter()
+        .zip(&config.heads)
+        .zip(&config.input_heights)
+    {
+        let frames = config.head_frames(head);
+        let t = Tensor::<4>::from_data(TensorData::new(data, [n, 1, bands, frames]), device);
+        *input.slot(head) = Some(t);
     }
     input
 }

@@ -8,8 +8,8 @@
 //!                                   latest 3-s window ──► features + model ──► Smoother (EMA) ──► shown genre, History
 //! ```
 //!
-//! - [`Resampler`]: band-limited (Kaiser-windowed sinc, polyphase) rational resampler from any
-//!   device rate to 22 050 Hz, on streaming blocks of any size; streaming equals one-shot.
+//! - [`Resampler`]: the library's one resampler ([`crate::resample`]), from any device rate to
+//!   22 050 Hz, on streaming blocks of any size; streaming equals one-shot.
 //! - [`Ring`]: fixed-capacity ring buffer of the most recent samples.
 //! - [`LiveInput`]: the two above plus the level, one `push` per device block, no allocation
 //!   once warmed up.
@@ -21,13 +21,12 @@
 
 mod level;
 mod rate;
-mod resample;
 mod ring;
 mod smooth;
 
+pub use crate::resample::Resampler;
 pub use level::{LevelMeter, QUIET_DBFS, rms, rms_dbfs};
 pub use rate::{RateMeter, Scheduler};
-pub use resample::Resampler;
 pub use ring::Ring;
 pub use smooth::{History, Smoother};
 

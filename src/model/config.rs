@@ -14,17 +14,35 @@ pub enum HeadKind {
     Mel,
     /// MFCC, 20 coefficients × frames.
     Mfcc,
+    /// The pretrained front end's 200-d penultimate embedding of the segment (musicnn's MSD network,
+    /// frozen; see [`crate::model::musicnn`]), read as a 200 × 1 "image": no conv blocks, the embedding
+    /// goes to the fusion as it is.
+    Musicnn,
 }
 
 impl HeadKind {
-    pub const ALL: [HeadKind; 3] = [HeadKind::Chroma, HeadKind::Mel, HeadKind::Mfcc];
+    /// Every head, in model order.
+    pub const ALL: [HeadKind; 4] = [
+        HeadKind::Chroma,
+        HeadKind::Mel,
+        HeadKind::Mfcc,
+        HeadKind::Musicnn,
+    ];
+    /// The seed model's three convolutional heads.
+    pub const SEED: [HeadKind; 3] = [HeadKind::Chroma, HeadKind::Mel, HeadKind::Mfcc];
 
     pub fn name(self) -> &'static str {
         match self {
             HeadKind::Chroma => "chroma",
             HeadKind::Mel => "mel",
             HeadKind::Mfcc => "mfcc",
+            HeadKind::Musicnn => "musicnn",
         }
+    }
+
+    /// A head with conv blocks over a feature image (not the pretrained embedding).
+    pub fn is_conv(self) -> bool {
+        self != HeadKind::Musicnn
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -71,7 +89,8 @@ pub struct ModelConfig {
     /// Output channels of each conv → batch norm → ReLU → max-pool block of every head;
     /// the last one is the head's embedding width (after global average pooling).
     pub channels: Vec<usize>,
-    /// Width of the hidden fully connected layer.
+    /// Width of the hidden fully connected layer; 0: none, the fused embedding goes straight to the
+    /// output layer (a linear classifier on it).
     pub hidden: usize,
     /// Dropout before each fully connected layer while training.
     pub dropout: f64,
@@ -123,6 +142,7 @@ impl ModelConfig {
                 HeadKind::Chroma => p.n_chroma,
                 HeadKind::Mel => p.n_mels,
                 HeadKind::Mfcc => p.n_mfcc,
+                HeadKind::Musicnn => crate::model::musicnn::EMBEDDING,
             })
             .collect();
         Self {
@@ -150,9 +170,22 @@ impl ModelConfig {
         self.channels.iter().fold(height, |h, _| h / pool_factor(h))
     }
 
+    /// Frames of head `head`'s input image: [`Self::frames`], or 1 for the pretrained embedding.
+    pub fn head_frames(&self, head: HeadKind) -> usize {
+        if head.is_conv() { self.frames } else { 1 }
+    }
+
+    /// Whether the model reads the pretrained front end's embedding.
+    pub fn has_musicnn(&self) -> bool {
+        self.heads.contains(&HeadKind::Musicnn)
+    }
+
     /// Width of head `i`'s embedding.
     pub fn head_width(&self, i: usize) -> usize {
         let kind = &self.heads[i];
+        if !kind.is_conv() {
+            return self.input_heights[i];
+        }
         let bands = if self.time_pooled_heads.contains(kind) {
             self.out_height(self.input_heights[i])
         } else {
@@ -177,6 +210,15 @@ impl ModelConfig {
         if self.heads.len() != self.input_heights.len() {
             return Err("heads and input_heights differ in length".into());
         }
+        if let Some(i) = self.heads.iter().position(|h| *h == HeadKind::Musicnn)
+            && self.input_heights[i] != crate::model::musicnn::EMBEDDING
+        {
+            return Err(format!(
+                "the musicnn head reads the {}-d embedding, not {}",
+                crate::model::musicnn::EMBEDDING,
+                self.input_heights[i]
+            ));
+        }
         if self.channels.is_empty() || self.channels.contains(&0) {
             return Err("channels must be a non-empty list of positive widths".into());
         }
@@ -197,6 +239,9 @@ impl ModelConfig {
                     "{what} head {} is not one of the model's heads",
                     h.name()
                 ));
+            }
+            if let Some(h) = list.iter().find(|h| !h.is_conv()) {
+                return Err(format!("the {} head has no image to be {what}", h.name()));
             }
         }
         if self.fusion != Fusion::Concat

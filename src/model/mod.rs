@@ -1,13 +1,16 @@
 //! The multi-head CNN: one convolutional head per feature image (chromagram, mel spectrogram,
 //! MFCC), each (optionally centred per band over the segment, see
 //! [`ModelConfig::centred_heads`]) conv → batch norm → ReLU → max-pool blocks and global average pooling
-//! (optionally beside global max pooling, see [`ModelConfig::max_pooled_heads`]), fused
-//! (concatenation, mean or sum), then two fully connected layers with dropout to the logits.
+//! (optionally beside global max pooling, see [`ModelConfig::max_pooled_heads`]), and optionally the
+//! pretrained front end's embedding ([`musicnn`], computed outside this module by the frozen network),
+//! fused (concatenation, mean or sum), then two fully connected layers with dropout to the logits (or one:
+//! a linear classifier, [`ModelConfig::hidden`] 0).
 //!
 //! The module runs on whatever `Device` its tensors live on (burn 0.22 dispatches at run
 //! time); it never picks a device or reads a file.
 
 mod config;
+pub mod musicnn;
 
 pub use config::{Fusion, HeadKind, ModelConfig, SCALE_FLOOR};
 
@@ -103,29 +106,39 @@ impl ConvHead {
     }
 }
 
-/// The inputs of one batch, each `[batch, 1, bands, frames]`, already normalised
-/// (see [`crate::inference::Normalisation`]). Inputs of heads the model lacks are ignored and
-/// may be `None`.
+/// The inputs of one batch, each `[batch, 1, bands, frames]` (the embedding: `[batch, 1, 200, 1]`),
+/// already normalised (see [`crate::inference::Normalisation`]). Inputs of heads the model lacks are
+/// ignored and may be `None`.
+#[derive(Default)]
 pub struct ModelInput {
     pub chroma: Option<Tensor<4>>,
     pub mel: Option<Tensor<4>>,
     pub mfcc: Option<Tensor<4>>,
+    pub musicnn: Option<Tensor<4>>,
 }
 
 impl ModelInput {
     fn take(&mut self, kind: HeadKind) -> Option<Tensor<4>> {
+        self.slot(kind).take()
+    }
+
+    /// Where head `kind`'s input goes.
+    pub fn slot(&mut self, kind: HeadKind) -> &mut Option<Tensor<4>> {
         match kind {
-            HeadKind::Chroma => self.chroma.take(),
-            HeadKind::Mel => self.mel.take(),
-            HeadKind::Mfcc => self.mfcc.take(),
+            HeadKind::Chroma => &mut self.chroma,
+            HeadKind::Mel => &mut self.mel,
+            HeadKind::Mfcc => &mut self.mfcc,
+            HeadKind::Musicnn => &mut self.musicnn,
         }
     }
 }
 
 #[derive(Module, Debug)]
 pub struct GenreCnn {
+    /// The conv heads, in the order of the config's conv heads (the embedding head has none).
     heads: Vec<ConvHead>,
-    fc1: Linear,
+    /// The hidden layer (absent for a linear classifier, `hidden` 0).
+    fc1: Option<Linear>,
     fc2: Linear,
     dropout: Dropout,
     activation: Relu,
@@ -142,15 +155,22 @@ impl GenreCnn {
             .heads
             .iter()
             .zip(&config.input_heights)
+            .filter(|(kind, _)| kind.is_conv())
             .map(|(kind, &h)| {
                 let keep_bands = config.time_pooled_heads.contains(kind);
                 ConvHead::new(h, config.frames, &config.channels, keep_bands, device)
             })
             .collect();
+        let (fc1, last_in) = if config.hidden > 0 {
+            let fc1 = LinearConfig::new(config.fused_width(), config.hidden).init(device);
+            (Some(fc1), config.hidden)
+        } else {
+            (None, config.fused_width())
+        };
         Self {
             heads,
-            fc1: LinearConfig::new(config.fused_width(), config.hidden).init(device),
-            fc2: LinearConfig::new(config.hidden, config.n_classes).init(device),
+            fc1,
+            fc2: LinearConfig::new(last_in, config.n_classes).init(device),
             dropout: DropoutConfig::new(config.dropout).init(),
             activation: Relu::new(),
             config: config.clone(),
@@ -163,15 +183,19 @@ impl GenreCnn {
 
     /// Head embeddings fused into `[batch, fused_width]`.
     pub fn embed(&self, mut input: ModelInput) -> Tensor<2> {
+        let mut conv_heads = self.heads.iter();
         let embeddings: Vec<Tensor<2>> = self
             .config
             .heads
             .iter()
-            .zip(&self.heads)
-            .map(|(&kind, head)| {
+            .map(|&kind| {
                 let x = input
                     .take(kind)
                     .unwrap_or_else(|| panic!("the model's {} head got no input", kind.name()));
+                if !kind.is_conv() {
+                    return x.flatten(1, 3);
+                }
+                let head = conv_heads.next().expect("one conv head per conv kind");
                 let x = if self.config.centred_heads.contains(&kind) {
                     x.clone() - x.mean_dim(3)
                 } else {
@@ -220,7 +244,12 @@ impl GenreCnn {
     /// Logits `[batch, n_classes]`.
     pub fn forward(&self, input: ModelInput) -> Tensor<2> {
         let x = self.dropout.forward(self.embed(input));
-        let x = self.activation.forward(self.fc1.forward(x));
-        self.fc2.forward(self.dropout.forward(x))
+        match &self.fc1 {
+            Some(fc1) => {
+                let x = self.activation.forward(fc1.forward(x));
+                self.fc2.forward(self.dropout.forward(x))
+            }
+            None => self.fc2.forward(x),
+        }
     }
 }

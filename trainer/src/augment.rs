@@ -7,13 +7,19 @@ use rand::Rng;
 use rand::rngs::StdRng;
 
 /// SpecAugment on normalised images: zero (= the band mean) one random run of frames, shared
-/// by all heads, and one random run of bands per head.
+/// by all conv heads, and one random run of bands per conv head (the pretrained embedding is no
+/// spectrogram: left alone).
 pub(crate) fn spec_augment(images: &mut [Vec<f32>], n: usize, cfg: &ModelConfig, rng: &mut StdRng) {
     let t = cfg.frames;
     for i in 0..n {
         let tw = rng.random_range(0..=t / 8);
         let t0 = rng.random_range(0..=t - tw);
-        for (img, &bands) in images.iter_mut().zip(&cfg.input_heights) {
+        for ((img, &bands), _) in images
+            .iter_mut()
+            .zip(&cfg.input_heights)
+            .zip(&cfg.heads)
+            .filter(|(_, head)| head.is_conv())
+        {
             let fw = rng.random_range(0..=bands / 8);
             let f0 = rng.random_range(0..=bands - fw);
             let base = i * bands * t;
@@ -61,7 +67,7 @@ pub(crate) fn head_dropout(
     for i in 0..n {
         if rng.random::<f32>() < p {
             let h = rng.random_range(0..images.len());
-            let per = cfg.input_heights[h] * cfg.frames;
+            let per = cfg.input_heights[h] * cfg.head_frames(cfg.heads[h]);
             images[h][i * per..(i + 1) * per].fill(0.0);
         }
     }

@@ -137,5 +137,6 @@ fn unflatten(c: &[f32], p: &FeatureParams) -> Features {
         chroma: c[..a].to_vec(),
         mel_db: c[a..b].to_vec(),
         mfcc: c[b..].to_vec(),
+        musicnn: Vec::new(),
     }
 }

@@ -15,8 +15,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use genre::features::{FeatureExtractor, FeatureParams, Features, PcenParams};
-use genre::inference::{BandStats, Normalisation, head_image, softmax_rows};
-use genre::model::{GenreCnn, HeadKind, ModelConfig, ModelInput};
+use genre::inference::{
+    BandStats, Normalisation, head_image, images_to_input, normalised_images, softmax_rows,
+};
+use genre::model::{GenreCnn, HeadKind, ModelConfig};
 
 use crate::augment::{
     augment_waveform, beta, head_dropout, key_shift, mix_in, playback_rate, remix_weight,
@@ -257,14 +259,15 @@ pub struct TrainOutcome {
     pub best_epoch: usize,
 }
 
-/// Per-band mean and standard deviation over the given segments (training clips only).
+/// Per-band mean and standard deviation over the given segments (training clips only); for the
+/// embedding head, per dimension.
 pub fn band_stats(segments: &[&Features], heads: &[HeadKind], heights: &[usize]) -> Normalisation {
     let mut out = Normalisation::default();
     for (&head, &bands) in heads.iter().zip(heights) {
         let (mut sum, mut sq, mut n) = (vec![0f64; bands], vec![0f64; bands], 0usize);
         for f in segments {
             let img = head_image(f, head);
-            let t = f.n_frames;
+            let t = img.len() / bands;
             for b in 0..bands {
                 for &x in &img[b * t..(b + 1) * t] {
                     sum[b] += x as f64;
@@ -283,48 +286,6 @@ pub fn band_stats(segments: &[&Features], heads: &[HeadKind], heights: &[usize])
         out.heads.push(BandStats { head, mean, std });
     }
     out
-}
-
-/// Normalised images of a batch, one `Vec` per head, `[batch, bands, frames]` each.
-fn normalised_images(
-    batch: &[&Features],
-    cfg: &ModelConfig,
-    norm: &Normalisation,
-) -> Vec<Vec<f32>> {
-    cfg.heads
-        .iter()
-        .zip(&cfg.input_heights)
-        .map(|(&head, &bands)| {
-            let stats = norm.for_head(head).expect("statistics for every head");
-            let t = cfg.frames;
-            let mut data = Vec::with_capacity(batch.len() * bands * t);
-            for f in batch {
-                let img = head_image(f, head);
-                for b in 0..bands {
-                    let (m, inv) = (stats.mean[b], 1.0 / stats.std[b]);
-                    data.extend(img[b * t..(b + 1) * t].iter().map(|&x| (x - m) * inv));
-                }
-            }
-            data
-        })
-        .collect()
-}
-
-fn to_input(images: Vec<Vec<f32>>, n: usize, cfg: &ModelConfig, device: &Device) -> ModelInput {
-    let mut input = ModelInput {
-        chroma: None,
-        mel: None,
-        mfcc: None,
-    };
-    for ((data, &head), &bands) in images.into_iter().zip(&cfg.heads).zip(&cfg.input_heights) {
-        let t = Tensor::<4>::from_data(TensorData::new(data, [n, 1, bands, cfg.frames]), device);
-        match head {
-            HeadKind::Chroma => input.chroma = Some(t),
-            HeadKind::Mel => input.mel = Some(t),
-            HeadKind::Mfcc => input.mfcc = Some(t),
-        }
-    }
-    input
 }
 
 /// One row of `k` targets per label: `1 − ε + ε/k` on the label and `ε/k` elsewhere, the row
@@ -430,7 +391,7 @@ pub fn predict(
     let mut probs = Vec::with_capacity(segs.len() * cfg.n_classes);
     for chunk in segs.chunks(batch.max(1)) {
         let images = normalised_images(chunk, &cfg, norm);
-        let logits = model.forward(to_input(images, chunk.len(), &cfg, device));
+        let logits = model.forward(images_to_input(images, chunk.len(), &cfg, device));
         let data = logits.into_data();
         probs.extend(softmax_rows(
             data.as_slice::<f32>().expect("f32"),
@@ -625,8 +586,10 @@ pub fn train(
                 let lam = beta(opts.mixup_alpha, &mut rng);
                 let mut perm: Vec<usize> = (0..n).collect();
                 rand::seq::SliceRandom::shuffle(perm.as_mut_slice(), &mut rng);
-                for (img, &bands) in images.iter_mut().zip(&cfg.input_heights) {
-                    let per = bands * cfg.frames;
+                for ((img, &bands), &head) in
+                    images.iter_mut().zip(&cfg.input_heights).zip(&cfg.heads)
+                {
+                    let per = bands * cfg.head_frames(head);
                     let orig = img.clone();
                     for i in 0..n {
                         let (a, b) = (
@@ -655,7 +618,7 @@ pub fn train(
                     }
                 }
             }
-            let input = to_input(images, n, cfg, &ad);
+            let input = images_to_input(images, n, cfg, &ad);
             let target = Tensor::<2>::from_data(TensorData::new(targets, [n, k]), &ad);
             let logits = model.forward(input);
             let loss = -(log_softmax(logits.clone(), 1) * target).sum_dim(1).mean();
