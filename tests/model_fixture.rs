@@ -118,7 +118,7 @@ fn write_untrained_dev_model() {
         return;
     };
     let labels: Vec<String> = genre::GTZAN_GENRES.iter().map(|s| s.to_string()).collect();
-    let config = ModelConfig::new(labels.len(), &HeadKind::ALL, Fusion::Concat);
+    let config = ModelConfig::new(labels.len(), &HeadKind::SEED, Fusion::Concat);
     let stats = |head, n: usize, mean: f32, std: f32| BandStats {
         head,
         mean: vec![mean; n],
@@ -147,8 +147,10 @@ fn write_untrained_dev_model() {
             notes: String::new(),
         },
         scores: Scores::default(),
+        front_end: None,
+        calibration: None,
     };
     let model = GenreCnn::new(&config, &reference_device());
-    std::fs::write(&out, encode_model_file(&manifest, model).unwrap()).unwrap();
+    std::fs::write(&out, encode_model_file(&manifest, model, None).unwrap()).unwrap();
     eprintln!("wrote {out}");
 }

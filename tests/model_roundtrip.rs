@@ -43,6 +43,8 @@ fn manifest(config: &ModelConfig) -> Manifest {
             notes: String::new(),
         },
         scores: Scores::default(),
+        front_end: None,
+        calibration: None,
     }
 }
 
@@ -55,7 +57,7 @@ fn tone(freq: f32, n: usize) -> Vec<f32> {
 #[test]
 fn logit_offsets_shift_each_class_logit_and_survive_the_model_file() {
     let device = Device::ndarray();
-    let config = ModelConfig::new(4, &HeadKind::ALL, Fusion::Concat);
+    let config = ModelConfig::new(4, &HeadKind::SEED, Fusion::Concat);
     let model = GenreCnn::new(&config, &device).valid();
     let m = manifest(&config);
     let mut fx = FeatureExtractor::new(FeatureParams::default());
@@ -68,7 +70,7 @@ fn logit_offsets_shift_each_class_logit_and_survive_the_model_file() {
     let plain = model.forward(input()).into_data().to_vec::<f32>().unwrap();
     let offsets = [1.5f32, -0.25, 0.0, -3.0];
     let shifted = model.with_logit_offsets(&offsets);
-    let bytes = encode_model_file(&m, shifted).unwrap();
+    let bytes = encode_model_file(&m, shifted, None).unwrap();
     let reloaded = Classifier::from_bytes(&bytes, &device)
         .unwrap()
         .logits_sync(&refs);
@@ -81,13 +83,13 @@ fn logit_offsets_shift_each_class_logit_and_survive_the_model_file() {
 #[test]
 fn reloaded_model_gives_identical_logits() {
     let time_pooled = || {
-        let mut c = ModelConfig::new(4, &HeadKind::ALL, Fusion::Concat);
+        let mut c = ModelConfig::new(4, &HeadKind::SEED, Fusion::Concat);
         c.time_pooled_heads = vec![HeadKind::Mel];
         c
     };
     let scaled = || {
-        let mut c = ModelConfig::new(4, &HeadKind::ALL, Fusion::Concat);
-        c.centred_heads = HeadKind::ALL.to_vec();
+        let mut c = ModelConfig::new(4, &HeadKind::SEED, Fusion::Concat);
+        c.centred_heads = HeadKind::SEED.to_vec();
         c.scaled_heads = vec![HeadKind::Chroma, HeadKind::Mfcc];
         c
     };
@@ -97,7 +99,7 @@ fn reloaded_model_gives_identical_logits() {
         c
     };
     let configs = [Fusion::Concat, Fusion::Average, Fusion::Sum]
-        .map(|f| ModelConfig::new(4, &HeadKind::ALL, f))
+        .map(|f| ModelConfig::new(4, &HeadKind::SEED, f))
         .into_iter()
         .chain([time_pooled(), scaled(), max_pooled()]);
     for config in configs {
@@ -114,7 +116,7 @@ fn reloaded_model_gives_identical_logits() {
         let before = genre::inference::build_input(&refs, &config, &m.normalisation, &device);
         let logits_before = model.valid().forward(before).into_data();
 
-        let bytes = encode_model_file(&m, model).unwrap();
+        let bytes = encode_model_file(&m, model, None).unwrap();
         let clf = Classifier::from_bytes(&bytes, &device).unwrap();
         let logits_after = clf.logits_sync(&refs);
         assert_eq!(
@@ -139,10 +141,10 @@ fn tone_embedding(model: &GenreCnn) -> Tensor<2> {
 #[test]
 fn a_time_pooled_head_keeps_its_bands_apart() {
     // Default channels (4 blocks): mel 128 → 8 bands, chroma 12 → 1, MFCC 20 → 1.
-    let mut config = ModelConfig::new(3, &HeadKind::ALL, Fusion::Concat);
+    let mut config = ModelConfig::new(3, &HeadKind::SEED, Fusion::Concat);
     let e = config.embedding();
     assert_eq!(config.fused_width(), 3 * e);
-    config.time_pooled_heads = HeadKind::ALL.to_vec();
+    config.time_pooled_heads = HeadKind::SEED.to_vec();
     assert_eq!(config.fused_width(), 8 * e + e + e);
     config.validate().unwrap();
     // The model's fused embedding has that width.
@@ -174,7 +176,7 @@ fn a_time_pooled_head_keeps_its_bands_apart() {
 /// max-pool, so the map is not constant).
 #[test]
 fn a_max_pooled_head_adds_each_channels_maximum_beside_its_average() {
-    let mut config = ModelConfig::new(3, &HeadKind::ALL, Fusion::Concat);
+    let mut config = ModelConfig::new(3, &HeadKind::SEED, Fusion::Concat);
     let e = config.embedding();
     config.max_pooled_heads = vec![HeadKind::Chroma, HeadKind::Mel];
     config.time_pooled_heads = vec![HeadKind::Mel];
@@ -197,7 +199,7 @@ fn a_max_pooled_head_adds_each_channels_maximum_beside_its_average() {
         );
     }
     // The setting survives a model file; a max-pooled head must be one of the model's.
-    let bytes = encode_model_file(&manifest(&config), model).unwrap();
+    let bytes = encode_model_file(&manifest(&config), model, None).unwrap();
     let clf = Classifier::from_bytes(&bytes, &device).unwrap();
     assert_eq!(clf.manifest.model.max_pooled_heads, config.max_pooled_heads);
     config.max_pooled_heads = vec![HeadKind::Mel];
@@ -217,7 +219,7 @@ fn broken_model_files_are_refused_with_reasons() {
     let device = Device::ndarray();
     let config = ModelConfig::new(3, &[HeadKind::Mel], Fusion::Concat);
     let m = manifest(&config);
-    let bytes = encode_model_file(&m, GenreCnn::new(&config, &device)).unwrap();
+    let bytes = encode_model_file(&m, GenreCnn::new(&config, &device), None).unwrap();
 
     assert!(matches!(
         decode_model_file(b"hello, not a model"),
@@ -233,7 +235,7 @@ fn broken_model_files_are_refused_with_reasons() {
     // a manifest whose labels do not fit the model
     let mut wrong = m.clone();
     wrong.labels.push("extra".into());
-    let bad = encode_model_file(&wrong, GenreCnn::new(&config, &device)).unwrap();
+    let bad = encode_model_file(&wrong, GenreCnn::new(&config, &device), None).unwrap();
     let err = decode_model_file(&bad).unwrap_err();
     assert!(
         err.to_string()
@@ -246,7 +248,7 @@ fn broken_model_files_are_refused_with_reasons() {
     let mut mm = manifest(&other);
     mm.model = config.clone();
     mm.normalisation = m.normalisation.clone();
-    let swapped = encode_model_file(&mm, GenreCnn::new(&other, &device)).unwrap();
+    let swapped = encode_model_file(&mm, GenreCnn::new(&other, &device), None).unwrap();
     let e = Classifier::from_bytes(&swapped, &device);
     assert!(matches!(e, Err(LoadError::Weights(_))), "{:?}", e.err());
     // features this build does not compute, and PCEN parameters librosa would refuse
@@ -271,7 +273,7 @@ fn broken_model_files_are_refused_with_reasons() {
     ] {
         let mut mf = m.clone();
         mf.features = features;
-        let bad = encode_model_file(&mf, GenreCnn::new(&config, &device)).unwrap();
+        let bad = encode_model_file(&mf, GenreCnn::new(&config, &device), None).unwrap();
         let err = decode_model_file(&bad).unwrap_err().to_string();
         assert!(err.contains(says), "{err}");
     }
@@ -280,10 +282,10 @@ fn broken_model_files_are_refused_with_reasons() {
 #[test]
 fn a_pcen_model_feeds_its_mel_head_pcen() {
     let device = Device::ndarray();
-    let config = ModelConfig::new(3, &HeadKind::ALL, Fusion::Concat);
+    let config = ModelConfig::new(3, &HeadKind::SEED, Fusion::Concat);
     let mut m = manifest(&config);
     m.features.pcen = Some(PcenParams::default());
-    let bytes = encode_model_file(&m, GenreCnn::new(&config, &device)).unwrap();
+    let bytes = encode_model_file(&m, GenreCnn::new(&config, &device), None).unwrap();
     let mut clf = Classifier::from_bytes(&bytes, &device).unwrap();
     assert_eq!(clf.manifest.features, m.features);
     let clip = tone(440.0, 66_150);
@@ -302,7 +304,7 @@ fn a_new_manifest_keeps_the_weights() {
     let device = Device::ndarray();
     let config = ModelConfig::new(3, &[HeadKind::Mel, HeadKind::Mfcc], Fusion::Concat);
     let m = manifest(&config);
-    let bytes = encode_model_file(&m, GenreCnn::new(&config, &device)).unwrap();
+    let bytes = encode_model_file(&m, GenreCnn::new(&config, &device), None).unwrap();
     let mut m2 = m.clone();
     m2.scores.cv_balanced_accuracy = Some(0.5);
     let bytes2 = replace_manifest(&bytes, &m2).unwrap();
@@ -379,17 +381,17 @@ fn logits_moved(
 fn centred_model_ignores_a_constant_per_band_offset() {
     let device = Device::ndarray();
     for centre in [true, false] {
-        let mut config = ModelConfig::new(3, &HeadKind::ALL, Fusion::Concat);
+        let mut config = ModelConfig::new(3, &HeadKind::SEED, Fusion::Concat);
         if centre {
-            config.centred_heads = HeadKind::ALL.to_vec();
+            config.centred_heads = HeadKind::SEED.to_vec();
         }
         let model = GenreCnn::new(&config, &device).valid();
         let diff = logits_moved(&model, &config, |v, b| v + 0.5 * b as f32 - 3.0);
         if centre {
             assert!(diff < 1e-4, "centred model moved by {diff}");
-            let bytes = encode_model_file(&manifest(&config), model).unwrap();
+            let bytes = encode_model_file(&manifest(&config), model, None).unwrap();
             let (m, _) = decode_model_file(&bytes).unwrap();
-            assert_eq!(m.model.centred_heads, HeadKind::ALL.to_vec());
+            assert_eq!(m.model.centred_heads, HeadKind::SEED.to_vec());
         } else {
             assert!(
                 diff > 1e-3,
@@ -404,10 +406,10 @@ fn centred_model_ignores_a_constant_per_band_offset() {
 #[test]
 fn scaled_model_ignores_a_per_band_gain() {
     let device = Device::ndarray();
-    let mut config = ModelConfig::new(3, &HeadKind::ALL, Fusion::Concat);
-    config.centred_heads = HeadKind::ALL.to_vec();
+    let mut config = ModelConfig::new(3, &HeadKind::SEED, Fusion::Concat);
+    config.centred_heads = HeadKind::SEED.to_vec();
     let centred = GenreCnn::new(&config, &device).valid();
-    config.scaled_heads = HeadKind::ALL.to_vec();
+    config.scaled_heads = HeadKind::SEED.to_vec();
     let scaled = GenreCnn::new(&config, &device).valid();
     let gain = |v: f32, b: usize| v * (2.0 + 0.25 * b as f32);
     // sin over many frames has mean square ≈ 0.5; the floor 0.01 leaves ≈ 1 % of the gain, and
@@ -419,7 +421,7 @@ fn scaled_model_ignores_a_per_band_gain() {
         diff > 2e-2,
         "a centred-only model should see the gain ({diff})"
     );
-    let bytes = encode_model_file(&manifest(&config), scaled).unwrap();
+    let bytes = encode_model_file(&manifest(&config), scaled, None).unwrap();
     let (m, _) = decode_model_file(&bytes).unwrap();
-    assert_eq!(m.model.scaled_heads, HeadKind::ALL.to_vec());
+    assert_eq!(m.model.scaled_heads, HeadKind::SEED.to_vec());
 }

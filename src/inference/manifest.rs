@@ -5,11 +5,46 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::features::FeatureParams;
+use crate::features::{FeatureParams, LogMelParams};
+use crate::model::musicnn::{BANDS, FRAMES};
 use crate::model::{HeadKind, ModelConfig};
 
 pub const FORMAT_NAME: &str = "genre-model";
+/// The version of a model file without a pretrained front end (the seed model's format, unchanged).
 pub const FORMAT_VERSION: u32 = 1;
+/// The version of a model file that carries the pretrained front end's weights after its own.
+pub const FORMAT_VERSION_FRONT_END: u32 = 2;
+
+/// The pretrained front end a model file carries (its packed weights follow the model's own weights at the
+/// end of the file): where it comes from and under which licence, shown to people as it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrontEnd {
+    /// e.g. "MSD_musicnn".
+    pub name: String,
+    /// e.g. "PyPI musicnn 0.1.0 (musicnn-0.1.0-py3-none-any.whl, sha256 f38a…), converted by
+    /// scripts/import_musicnn.py".
+    pub source: String,
+    /// e.g. "ISC (Music Technology Group, Universitat Pompeu Fabra, 2019)".
+    pub licence: String,
+    /// sha256 of the float32 weights file the trainer read (`pretrained/msd_musicnn/weights.safetensors`).
+    pub weights_sha256: String,
+    /// Length of the packed weights at the end of the file, in bytes.
+    pub packed_bytes: usize,
+    /// The network's input.
+    pub input: LogMelParams,
+}
+
+/// Temperature scaling of the logits (Guo et al., 2017), fitted on held-out predictions: the page's and
+/// the trainer's probabilities are `softmax(logits / temperature)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub temperature: f32,
+    /// Expected calibration error (15 bins) of the held-out track predictions before and after.
+    pub ece_before: f64,
+    pub ece_after: f64,
+    /// What the temperature was fitted on, e.g. "5-fold cross-validation by clip, 307 clips".
+    pub fitted_on: String,
+}
 
 /// Per-band statistics of one head's input, computed on the training segments only.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -82,6 +117,11 @@ pub struct Manifest {
     pub trained_on: TrainedOn,
     #[serde(default)]
     pub scores: Scores,
+    /// The pretrained front end, for a model with a musicnn head (file version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub front_end: Option<FrontEnd>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
 }
 
 impl Manifest {
@@ -90,13 +130,43 @@ impl Manifest {
         if self.format != FORMAT_NAME {
             return Err(format!("not a genre model (format \"{}\")", self.format));
         }
-        if self.format_version != FORMAT_VERSION {
+        let expected = if self.front_end.is_some() {
+            FORMAT_VERSION_FRONT_END
+        } else {
+            FORMAT_VERSION
+        };
+        if self.format_version != expected {
             return Err(format!(
-                "model format version {} is not supported (this build reads version {})",
-                self.format_version, FORMAT_VERSION
+                "model format version {} is not supported here (this build reads version {FORMAT_VERSION}, and \
+                 {FORMAT_VERSION_FRONT_END} with a pretrained front end)",
+                self.format_version
             ));
         }
         self.model.validate()?;
+        match (&self.front_end, self.model.has_musicnn()) {
+            (None, true) => {
+                return Err("the model reads the musicnn embedding but carries no front end".into());
+            }
+            (Some(_), false) => return Err("the model carries a front end it does not read".into()),
+            (Some(f), true) => {
+                f.input.validate()?;
+                if f.input.patch_frames != FRAMES || f.input.n_mels != BANDS {
+                    return Err(format!(
+                        "the front end reads {FRAMES} × {BANDS} patches, not {} × {}",
+                        f.input.patch_frames, f.input.n_mels
+                    ));
+                }
+            }
+            (None, false) => {}
+        }
+        if let Some(c) = &self.calibration
+            && !(c.temperature.is_finite() && c.temperature > 0.0)
+        {
+            return Err(format!(
+                "calibration temperature {} is not positive",
+                c.temperature
+            ));
+        }
         if self.labels.len() != self.model.n_classes {
             return Err(format!(
                 "{} labels but the model has {} outputs",

@@ -28,11 +28,17 @@ pub fn shared_data() -> PathBuf {
 }
 
 /// `shared_data()/sub` (`sub` empty: the folder itself) when it is there, else `None` after a
-/// note that a test on real audio is skipped.
+/// note that a test on real audio is skipped. With `GENRE_REQUIRE_DATA` set (CI sets it), a missing
+/// folder fails the test instead: a skipped test must not pass for a checked one there.
 pub fn shared_data_if_present(sub: &str) -> Option<PathBuf> {
     let dir = shared_data().join(sub);
     if dir.is_dir() {
         Some(dir)
+    } else if std::env::var_os("GENRE_REQUIRE_DATA").is_some() {
+        panic!(
+            "{} is absent, and GENRE_REQUIRE_DATA says the tests on real audio must run",
+            dir.display()
+        );
     } else {
         eprintln!(
             "note: {} is absent (set GENRE_DATA to the shared data folder); skipping a test on real audio",

@@ -73,6 +73,24 @@ pub(crate) fn head_dropout(
     }
 }
 
+/// Gaussian noise of standard deviation `sigma` on the normalised embedding head's input (the
+/// cached embedding cannot see the waveform's augmentation; noise in its place).
+pub(crate) fn embedding_noise(
+    images: &mut [Vec<f32>],
+    cfg: &ModelConfig,
+    sigma: f32,
+    rng: &mut StdRng,
+) {
+    let Some(h) = cfg.heads.iter().position(|k| !k.is_conv()) else {
+        return;
+    };
+    for x in images[h].iter_mut() {
+        // Box–Muller
+        let (u1, u2): (f32, f32) = (rng.random::<f32>().max(1e-12), rng.random());
+        *x += sigma * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f32::consts::PI * u2).cos();
+    }
+}
+
 /// A sample from Beta(α, α) via two Gamma draws (Marsaglia–Tsang for α ≥ 1, boosted below).
 pub(crate) fn beta(alpha: f32, rng: &mut StdRng) -> f32 {
     fn gamma(a: f32, rng: &mut StdRng) -> f32 {
@@ -231,7 +249,7 @@ mod tests {
 
     #[test]
     fn key_shift_transposes_whole_chroma_rows_and_leaves_other_heads_alone() {
-        let cfg = ModelConfig::new(2, &HeadKind::ALL, genre::model::Fusion::Concat);
+        let cfg = ModelConfig::new(2, &HeadKind::SEED, genre::model::Fusion::Concat);
         let h = cfg
             .heads
             .iter()
@@ -274,7 +292,7 @@ mod tests {
 
     #[test]
     fn head_dropout_blanks_exactly_one_whole_head_per_example() {
-        let cfg = ModelConfig::new(2, &HeadKind::ALL, genre::model::Fusion::Concat);
+        let cfg = ModelConfig::new(2, &HeadKind::SEED, genre::model::Fusion::Concat);
         let n = 6;
         let mut images: Vec<Vec<f32>> = cfg
             .input_heights

@@ -1,10 +1,11 @@
-//! Decoded audio and fixed-segment features, cached on disk so that a second run starts
-//! training in seconds. Entries are keyed by the file (path, size, modification time) and,
-//! for features, by the feature parameters; a changed file or parameter misses the cache.
+//! Decoded audio, fixed-segment features and the pretrained front end's embeddings, cached on disk
+//! so that a second run starts training in seconds. Entries are keyed by the file (path, size,
+//! modification time) and by what produced them (the resampler's settings, the feature parameters,
+//! the front end's weights); a changed file, resampler or parameter misses the cache. Keys are
+//! sha256 digests, stable across toolchains and runs.
 
 use anyhow::{Context, Result};
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 use genre::features::{FeatureExtractor, FeatureParams, Features, segment_into, segment_starts};
@@ -24,20 +25,29 @@ pub struct Cache {
     dir: Option<PathBuf>,
 }
 
-fn file_key(path: &Path, extra: &str) -> Result<String> {
+/// The cache key of what `extra` names, computed from `path`'s file: 16 hex digits of a sha256.
+pub(crate) fn file_key(path: &Path, extra: &str) -> Result<String> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut h = DefaultHasher::new();
-    path.canonicalize()
-        .unwrap_or_else(|_| path.to_path_buf())
-        .hash(&mut h);
-    meta.len().hash(&mut h);
-    meta.modified().ok().hash(&mut h);
-    extra.hash(&mut h);
-    Ok(format!("{:016x}", h.finish()))
+    let mut h = Sha256::new();
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    h.update(canonical.to_string_lossy().as_bytes());
+    h.update(meta.len().to_le_bytes());
+    if let Some(t) = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+    {
+        h.update(t.as_nanos().to_le_bytes());
+    }
+    h.update(extra.as_bytes());
+    Ok(h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
-fn write_f32s(path: &Path, data: &[f32]) -> Result<()> {
+pub(crate) fn write_f32s(path: &Path, data: &[f32]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let bytes: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
     std::fs::write(&tmp, bytes)?;
@@ -45,7 +55,7 @@ fn write_f32s(path: &Path, data: &[f32]) -> Result<()> {
     Ok(())
 }
 
-fn read_f32s(path: &Path) -> Option<Vec<f32>> {
+pub(crate) fn read_f32s(path: &Path) -> Option<Vec<f32>> {
     let bytes = std::fs::read(path).ok()?;
     if bytes.len() % 4 != 0 {
         return None;
@@ -67,6 +77,11 @@ impl Cache {
         Self { dir }
     }
 
+    /// The cache folder (`None` when caching is off).
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
     /// Mono 22 050 Hz samples of a track.
     pub fn audio(&self, track: &Track) -> Result<Vec<f32>> {
         let Some(dir) = &self.dir else {
@@ -74,7 +89,10 @@ impl Cache {
         };
         let file = dir.join(format!(
             "audio-{}.f32",
-            file_key(&track.path, "audio-22050-v1")?
+            file_key(
+                &track.path,
+                &format!("audio-22050-{}", genre::resample::SETTINGS_ID)
+            )?
         ));
         if let Some(s) = read_f32s(&file) {
             return Ok(s);
@@ -105,7 +123,10 @@ impl Cache {
         let Some(dir) = &self.dir else {
             return Ok(compute(fx));
         };
-        let key = file_key(&track.path, &format!("{:?}", p))?;
+        let key = file_key(
+            &track.path,
+            &format!("{:?} {}", p, genre::resample::SETTINGS_ID),
+        )?;
         let file = dir.join(format!("features-{key}.f32"));
         let per = features_len(&p);
         if let Some(flat) = read_f32s(&file)

@@ -3,8 +3,8 @@
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 
-use genre::features::Features;
-use genre::inference::{Classifier, argmax, mean_probabilities, softmax_rows};
+use genre::inference::{BATCH, Classifier, argmax};
+use genre::model::musicnn::TAGS;
 
 use crate::backend::{BackendChoice, device};
 use crate::dataset::Dataset;
@@ -67,15 +67,12 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     }
     let tracks: Vec<_> = idx.iter().map(|&i| &ds.tracks[i]).collect();
     let loaded = load_tracks(&targs.cache(), &tracks, true);
-    let mut per = Vec::new();
-    let k = clf.labels().len();
-    let mut fx = genre::features::FeatureExtractor::new(clf.manifest.features.clone());
-    for (t, s) in &loaded {
-        let segs = targs.cache().segment_features(t, s, &mut fx)?;
-        let refs: Vec<&Features> = segs.iter().collect();
-        let logits: Vec<f32> = refs.chunks(64).flat_map(|c| clf.logits_sync(c)).collect();
-        per.push((t.label, softmax_rows(&logits, k)));
-    }
+    let mut clf = clf;
+    // the song pipeline the page runs, clip by clip
+    let per: Vec<(usize, Vec<f32>)> = loaded
+        .into_iter()
+        .map(|(t, s)| (t.label, clf.classify_song(s, BATCH).finished_rows()))
+        .collect();
     let m = metrics(&args.split, clf.labels(), &per);
     println!("{}", serde_json::to_string(&m)?);
     Ok(())
@@ -113,21 +110,18 @@ pub fn classify(args: &ClassifyArgs) -> Result<()> {
             }
         };
         let seg = clf.manifest.features.segment_samples;
-        let starts = clf.segment_starts(samples.len(), seg);
-        let feats: Vec<Features> = starts
-            .iter()
-            .map(|&s| clf.segment_features(&samples, s))
-            .collect();
-        let refs: Vec<&Features> = feats.iter().collect();
-        let logits: Vec<f32> = refs.chunks(32).flat_map(|c| clf.logits_sync(c)).collect();
-        let probs = softmax_rows(&logits, k);
-        let mean = mean_probabilities(&probs, k);
+        let short = samples.len() < seg;
+        // the song pipeline the page runs
+        let song = clf.classify_song(samples, BATCH);
+        let probs = song.finished_rows();
+        let mean = song.probabilities.clone();
         let top = argmax(&mean);
         if args.json {
             let segs: Vec<&str> = probs
                 .chunks(k)
                 .map(|r| clf.labels()[argmax(r)].as_str())
                 .collect();
+            let tags = song.tags.as_ref().map(|t| top_tags(t, 5));
             println!(
                 "{}",
                 serde_json::json!({
@@ -136,7 +130,9 @@ pub fn classify(args: &ClassifyArgs) -> Result<()> {
                     "labels": clf.labels(),
                     "probabilities": mean,
                     "segments": segs,
-                    "short": samples.len() < seg,
+                    "segment_probabilities": probs.chunks(k).collect::<Vec<_>>(),
+                    "tags": tags,
+                    "short": short,
                 })
             );
         } else {
@@ -147,11 +143,22 @@ pub fn classify(args: &ClassifyArgs) -> Result<()> {
                 .take(3)
                 .map(|&i| format!("{} {:.1}%", clf.labels()[i], 100.0 * mean[i]))
                 .collect();
+            let tags = song
+                .tags
+                .as_ref()
+                .map(|t| {
+                    let names: Vec<String> = top_tags(t, 3)
+                        .into_iter()
+                        .map(|(n, p)| format!("{n} {:.0}%", 100.0 * p))
+                        .collect();
+                    format!("; tags: {}", names.join(", "))
+                })
+                .unwrap_or_default();
             println!(
-                "{}: {} ({} segments; {})",
+                "{}: {} ({} segments; {}{tags})",
                 file.display(),
                 clf.labels()[top],
-                starts.len(),
+                song.total(),
                 shown.join(", ")
             );
         }
@@ -163,6 +170,17 @@ pub fn classify(args: &ClassifyArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The `n` most probable of the front end's 50 tags, with their probabilities.
+pub fn top_tags(taggram: &[f32], n: usize) -> Vec<(&'static str, f32)> {
+    let mut order: Vec<usize> = (0..taggram.len().min(TAGS.len())).collect();
+    order.sort_by(|&a, &b| taggram[b].total_cmp(&taggram[a]));
+    order
+        .into_iter()
+        .take(n)
+        .map(|i| (TAGS[i], taggram[i]))
+        .collect()
 }
 
 #[derive(clap::Args, Debug)]

@@ -233,9 +233,13 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         let cache = t.cache();
         let all: Vec<&Track> = ds.tracks.iter().collect();
         let loaded = load_tracks(&cache, &all, t.quiet);
+        let mut evals = eval_clips(&cache, &loaded, &opts.feature_params())?;
+        let (_, grids) =
+            crate::embeddings::attach(&cache, &loaded, &mut evals, &opts, &device, t.quiet)?;
         let corpus = Corpus {
             labels: &ds.labels,
-            evals: eval_clips(&cache, &loaded, &opts.feature_params())?,
+            evals,
+            grids,
             loaded,
             assignment: &assignment,
         };
@@ -291,6 +295,8 @@ struct Corpus<'a> {
     labels: &'a [String],
     loaded: Vec<(&'a Track, Vec<f32>)>,
     evals: Vec<EvalClip>,
+    /// The front end's embedding grid of every clip (empty without the musicnn head).
+    grids: Vec<Vec<Vec<f32>>>,
     assignment: &'a [usize],
 }
 
@@ -314,6 +320,7 @@ fn train_fold(
         .map(|&i| TrainClip {
             label: loaded[i].0.label,
             samples: loaded[i].1.clone(),
+            grid: corpus.grids[i].clone(),
         })
         .collect();
     let fixed: Vec<&Features> = train_idx

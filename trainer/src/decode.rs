@@ -4,14 +4,14 @@
 //! expects.
 //!
 //! - Channels are downmixed by averaging them.
-//! - Other sample rates are converted with rubato's FFT resampler (band-limited, so nothing above
-//!   the new Nyquist frequency aliases back); a file already at 22 050 Hz is passed through as is.
+//! - Other sample rates are converted with the library's one resampler (`genre::resample`: the
+//!   page and the microphone use the same, so that every path sees the same numbers); a file
+//!   already at 22 050 Hz is passed through as is.
 //! - A packet that fails to decode in the middle of a file is skipped (and counted); a file that
 //!   yields no samples at all is an error.
 //! - Every error names the file and says in plain words what is wrong with it.
 
 use anyhow::{Context, Result, anyhow, bail};
-use rubato::{FftFixedIn, Resampler};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -350,53 +350,14 @@ fn alaw_to_linear(a: u8) -> i16 {
     (if a & 0x80 != 0 { t } else { -t }) as i16
 }
 
-/// Resample mono `samples` from `from_hz` to `to_hz` with rubato's band-limited FFT resampler.
-///
-/// The output has `ceil(len * to_hz / from_hz)` samples (librosa's convention), aligned with the
-/// input (the resampler's delay is removed). Equal rates return the input unchanged.
+/// Resample mono `samples` from `from_hz` to `to_hz` with the library's one resampler
+/// ([`genre::resample`], the one the page and the microphone use): `ceil(len · to_hz / from_hz)`
+/// samples (librosa's convention), aligned with the input. Equal rates return the input unchanged.
 pub fn resample(samples: &[f32], from_hz: u32, to_hz: u32) -> Result<Vec<f32>> {
     if from_hz == 0 || to_hz == 0 {
         bail!("cannot resample from {from_hz} Hz to {to_hz} Hz: a sample rate must be above 0");
     }
-    if from_hz == to_hz || samples.is_empty() {
-        return Ok(samples.to_vec());
-    }
-    let new_len = (samples.len() as u64 * to_hz as u64).div_ceil(from_hz as u64) as usize;
-    let chunk = 1024;
-    let mut resampler = FftFixedIn::<f32>::new(from_hz as usize, to_hz as usize, chunk, 2, 1)
-        .map_err(|e| anyhow!("cannot set up a resampler from {from_hz} Hz to {to_hz} Hz: {e}"))?;
-    let delay = resampler.output_delay();
-    let mut out: Vec<f32> = Vec::with_capacity(new_len + delay + resampler.output_frames_max());
-    let mut buf = resampler.output_buffer_allocate(true);
-
-    let mut pos = 0;
-    while samples.len() - pos >= resampler.input_frames_next() {
-        let n = resampler.input_frames_next();
-        let (used, produced) = resampler
-            .process_into_buffer(&[&samples[pos..pos + n]], &mut buf, None)
-            .map_err(|e| anyhow!("resampling failed: {e}"))?;
-        pos += used;
-        out.extend_from_slice(&buf[0][..produced]);
-    }
-    if pos < samples.len() {
-        let (_, produced) = resampler
-            .process_partial_into_buffer(Some(&[&samples[pos..]]), &mut buf, None)
-            .map_err(|e| anyhow!("resampling failed: {e}"))?;
-        out.extend_from_slice(&buf[0][..produced]);
-    }
-    // Flush the resampler's delay line.
-    while out.len() < new_len + delay {
-        let (_, produced) = resampler
-            .process_partial_into_buffer(None::<&[&[f32]]>, &mut buf, None)
-            .map_err(|e| anyhow!("resampling failed: {e}"))?;
-        if produced == 0 {
-            break;
-        }
-        out.extend_from_slice(&buf[0][..produced]);
-    }
-    out.drain(..delay.min(out.len()));
-    out.resize(new_len, 0.0);
-    Ok(out)
+    Ok(genre::resample::resample(samples, from_hz, to_hz))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use genre::inference::{Manifest, encode_model_file};
 use genre::model::GenreCnn;
+use genre::model::musicnn::MusicnnWeights;
 
 use crate::report::Metrics;
 use crate::train::EpochStats;
@@ -17,12 +18,17 @@ pub fn write_run(
     out: &Path,
     manifest: &Manifest,
     model: GenreCnn,
+    front_end: Option<&MusicnnWeights>,
     reports: &[Metrics],
     history: &[EpochStats],
 ) -> Result<()> {
     std::fs::create_dir_all(out)?;
-    let bytes = encode_model_file(manifest, model)
+    let bytes = encode_model_file(manifest, model, front_end)
         .map_err(|e| anyhow::anyhow!("cannot encode the model: {e}"))?;
+    // the manifest as the file holds it (with the front end's packed length)
+    let (manifest, _) = genre::inference::decode_model_file(&bytes)
+        .map_err(|e| anyhow::anyhow!("the encoded model does not read back: {e}"))?;
+    let manifest = &manifest;
     std::fs::write(out.join(MODEL_FILE), &bytes)?;
     std::fs::write(
         out.join(MANIFEST_FILE),

@@ -9,6 +9,7 @@ mod cv;
 mod dataset;
 mod decode;
 mod ema;
+mod embeddings;
 mod export;
 mod features_cmd;
 mod npy;

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use genre::features::{FeatureExtractor, FeatureParams, Features};
-use genre::inference::{FORMAT_NAME, FORMAT_VERSION, Manifest, Scores, TrainedOn};
+use genre::inference::{
+    FORMAT_NAME, FORMAT_VERSION, FORMAT_VERSION_FRONT_END, Manifest, Scores, TrainedOn,
+};
 use genre::model::{Fusion, HeadKind, ModelConfig};
 
 use crate::backend::{BackendChoice, device};
@@ -28,7 +30,8 @@ pub struct TrainArgs {
     pub split_dir: Option<PathBuf>,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Heads to use, comma-separated: chroma,mel,mfcc.
+    /// Heads to use, comma-separated: chroma,mel,mfcc (the seed model's conv heads) and musicnn
+    /// (the pretrained front end's embedding, frozen).
     #[arg(long, default_value = "chroma,mel,mfcc")]
     pub heads: String,
     /// concat, average or sum.
@@ -37,6 +40,8 @@ pub struct TrainArgs {
     /// Output channels of each conv block, comma-separated.
     #[arg(long, default_value = "8,16,32,64")]
     pub channels: String,
+    /// Width of the hidden layer after the fusion; 0: none (a linear classifier on the fused
+    /// embedding).
     #[arg(long, default_value_t = 64)]
     pub hidden: usize,
     #[arg(long, default_value_t = 0.3)]
@@ -154,6 +159,14 @@ pub struct TrainArgs {
     /// manifest says.
     #[arg(long)]
     pub pcen: bool,
+    /// With the musicnn head: seconds between the training crops whose embeddings are cached
+    /// (it must divide 3 s: 1.5, 1, 0.6, 0.5, ...).
+    #[arg(long, default_value_t = 1.5)]
+    pub embedding_hop: f32,
+    /// With the musicnn head: standard deviation of Gaussian noise added to each normalised
+    /// training embedding; 0 = off.
+    #[arg(long, default_value_t = 0.0)]
+    pub embedding_noise: f32,
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: BackendChoice,
     /// Run folder: checkpoints, report, exported model.
@@ -189,7 +202,7 @@ pub fn parse_heads(s: &str) -> Result<Vec<HeadKind>> {
         .filter(|p| !p.trim().is_empty())
         .map(|p| {
             HeadKind::parse(p)
-                .ok_or_else(|| anyhow::anyhow!("unknown head {p:?} (chroma, mel, mfcc)"))
+                .ok_or_else(|| anyhow::anyhow!("unknown head {p:?} (chroma, mel, mfcc, musicnn)"))
         })
         .collect()
 }
@@ -218,7 +231,12 @@ impl TrainArgs {
         let head_list = |s: &str| -> Result<Vec<HeadKind>> {
             match s.trim() {
                 "none" => Ok(Vec::new()),
-                "all" => Ok(model.heads.clone()),
+                "all" => Ok(model
+                    .heads
+                    .iter()
+                    .copied()
+                    .filter(|h| h.is_conv())
+                    .collect()),
                 list => parse_heads(list),
             }
         };
@@ -257,6 +275,17 @@ impl TrainArgs {
             remix_kappa: self.remix_kappa.max(0.0),
             remix_tau: self.remix_tau.clamp(0.0, 1.0),
             pcen: self.pcen,
+            embedding_hop: {
+                let hop = (self.embedding_hop as f64 * genre::features::SAMPLE_RATE as f64).round();
+                if !(hop >= 1.0) || genre::features::SEGMENT_SAMPLES % hop as usize != 0 {
+                    bail!(
+                        "--embedding-hop {} s does not divide the 3-s segment (1.5, 1, 0.6, 0.5, ...)",
+                        self.embedding_hop
+                    );
+                }
+                hop as usize
+            },
+            embedding_noise: self.embedding_noise.max(0.0),
         })
     }
 
@@ -425,14 +454,32 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     if train_loaded.is_empty() {
         bail!("no training file could be decoded");
     }
-    let train_eval = eval_clips(&cache, &train_loaded, &features)?;
-    let valid = eval_clips(&cache, &valid_loaded, &features)?;
+    let mut train_eval = eval_clips(&cache, &train_loaded, &features)?;
+    let mut valid = eval_clips(&cache, &valid_loaded, &features)?;
+    let (front_end, train_grids) = crate::embeddings::attach(
+        &cache,
+        &train_loaded,
+        &mut train_eval,
+        &opts,
+        &device,
+        args.quiet,
+    )?;
+    crate::embeddings::attach(
+        &cache,
+        &valid_loaded,
+        &mut valid,
+        &opts,
+        &device,
+        args.quiet,
+    )?;
     let train_fixed: Vec<&Features> = train_eval.iter().flat_map(|c| c.segments.iter()).collect();
     let train_clips: Vec<TrainClip> = train_loaded
         .into_iter()
-        .map(|(t, samples)| TrainClip {
+        .zip(train_grids)
+        .map(|((t, samples), grid)| TrainClip {
             label: t.label,
             samples,
+            grid,
         })
         .collect();
     std::fs::create_dir_all(&args.out)?;
@@ -460,7 +507,8 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     )];
     let test_loaded = load_tracks(&cache, &pick(&split.test), args.quiet);
     if !test_loaded.is_empty() {
-        let test = eval_clips(&cache, &test_loaded, &features)?;
+        let mut test = eval_clips(&cache, &test_loaded, &features)?;
+        crate::embeddings::attach(&cache, &test_loaded, &mut test, &opts, &device, args.quiet)?;
         reports.push(clip_metrics(
             "test",
             &outcome.model,
@@ -483,7 +531,13 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     let valid_idx: Vec<usize> = split.valid.clone();
     let manifest = Manifest {
         format: FORMAT_NAME.into(),
-        format_version: FORMAT_VERSION,
+        format_version: if front_end.is_some() {
+            FORMAT_VERSION_FRONT_END
+        } else {
+            FORMAT_VERSION
+        },
+        front_end: front_end.as_ref().map(|f| f.manifest_entry()),
+        calibration: None,
         labels: ds.labels.clone(),
         features,
         model: opts.model.clone(),
@@ -518,6 +572,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
         &args.out,
         &manifest,
         outcome.model,
+        front_end.as_ref().map(|f| &f.weights),
         &reports,
         &outcome.history,
     )?;

@@ -133,6 +133,7 @@ mod tests {
             .map(|i| TrainClip {
                 label: usize::from(i >= 45),
                 samples: vec![],
+                grid: vec![],
             })
             .collect();
         let by_label = clips_by_label(&clips, 2);
@@ -208,6 +209,7 @@ mod tests {
             .map(|&label| TrainClip {
                 label,
                 samples: vec![0.0; 100],
+                grid: vec![],
             })
             .collect();
         let by_label = clips_by_label(&clips, 3);

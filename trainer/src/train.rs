@@ -21,8 +21,8 @@ use genre::inference::{
 use genre::model::{GenreCnn, HeadKind, ModelConfig};
 
 use crate::augment::{
-    augment_waveform, beta, head_dropout, key_shift, mix_in, playback_rate, remix_weight,
-    resample_into, semitone_rate, spec_augment,
+    augment_waveform, beta, embedding_noise, head_dropout, key_shift, mix_in, playback_rate,
+    remix_weight, resample_into, semitone_rate, spec_augment,
 };
 use crate::ema::WeightAverage;
 use crate::sampling::{clips_by_label, crop_start, epoch_draws, prior_offsets, same_genre_partner};
@@ -108,6 +108,21 @@ pub struct TrainOptions {
     /// instead of dB (see `FeatureParams::pcen`).
     #[serde(default)]
     pub pcen: bool,
+    /// With the musicnn head: training crops start on a grid this many samples apart (at
+    /// 22 050 Hz), where the front end's embeddings are cached; it divides the 3-s segment.
+    #[serde(default = "default_embedding_hop")]
+    pub embedding_hop: usize,
+    /// With the musicnn head: Gaussian noise of this standard deviation added to each normalised
+    /// training embedding (an augmentation that makes sense on a cached embedding); 0: off.
+    #[serde(default)]
+    pub embedding_noise: f32,
+}
+
+/// 1.5 s at 22 050 Hz: 19 crops of a 30-s clip.
+pub const DEFAULT_EMBEDDING_HOP: usize = 33_075;
+
+fn default_embedding_hop() -> usize {
+    DEFAULT_EMBEDDING_HOP
 }
 
 fn yes() -> bool {
@@ -211,6 +226,9 @@ impl TrainOptions {
 pub struct TrainClip {
     pub label: usize,
     pub samples: Vec<f32>,
+    /// The front end's embeddings of crops every `embedding_hop` samples (empty without the
+    /// musicnn head; see `crate::embeddings`).
+    pub grid: Vec<Vec<f32>>,
 }
 
 pub struct EvalClip {
@@ -313,20 +331,36 @@ fn crop_features(
         .unwrap_or(1)
         .min(8);
     let chunk = draws.len().div_ceil(threads).max(1);
+    let has_conv = opts.model.heads.iter().any(|h| h.is_conv());
     std::thread::scope(|s| {
         let handles: Vec<_> = draws
             .chunks(chunk)
             .enumerate()
             .map(|(ci, part)| {
                 s.spawn(move || {
-                    let mut rng =
-                        StdRng::seed_from_u64(seed ^ (ci as u64).wrapping_mul(0x9E37_79B9));
                     let mut fx = FeatureExtractor::new(params.clone());
                     let mut seg = vec![0.0f32; params.segment_samples];
                     let mut other = vec![0.0f32; params.segment_samples];
                     part.iter()
-                        .map(|&i| {
+                        .enumerate()
+                        .map(|(j, &i)| {
+                            // One generator per draw, seeded by its place in the epoch: the
+                            // same crops however many threads share the work.
+                            let draw = (ci * chunk + j) as u64;
+                            let mut rng = StdRng::seed_from_u64(
+                                seed ^ draw.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                            );
                             let s = &clips[i].samples;
+                            let grid = &clips[i].grid;
+                            // With the front end: a crop on its embedding grid.
+                            let on_grid =
+                                (!grid.is_empty()).then(|| rng.random_range(0..grid.len()));
+                            if !has_conv {
+                                return Features {
+                                    musicnn: grid[on_grid.expect("a grid")].clone(),
+                                    ..Features::default()
+                                };
+                            }
                             let rate = if opts.speed_semitones > 0 {
                                 semitone_rate(opts.speed_semitones, &mut rng)
                             } else {
@@ -334,7 +368,10 @@ fn crop_features(
                             };
                             // The crop reads rate × 3 s of the clip (the source span) into 3 s.
                             let span = (params.segment_samples as f64 * rate).ceil() as usize;
-                            let start = crop_start(s.len(), span, opts.overlap, &mut rng);
+                            let start = match on_grid {
+                                Some(k) => k * opts.embedding_hop,
+                                None => crop_start(s.len(), span, opts.overlap, &mut rng),
+                            };
                             let partner = same_genre_partner(
                                 clips,
                                 by_label,
@@ -365,6 +402,9 @@ fn crop_features(
                                 // The chroma head measurably loses from a changed speed (see
                                 // BENCHMARKS.md): its image comes from the same crop unchanged.
                                 f.chroma = features_at(1.0, &mut rng).chroma;
+                            }
+                            if let Some(k) = on_grid {
+                                f.musicnn = grid[k].clone();
                             }
                             f
                         })
@@ -580,6 +620,9 @@ pub fn train(
             }
             if opts.head_dropout > 0.0 {
                 head_dropout(&mut images, n, cfg, opts.head_dropout, &mut rng);
+            }
+            if opts.embedding_noise > 0.0 {
+                embedding_noise(&mut images, cfg, opts.embedding_noise, &mut rng);
             }
             let mut targets = smoothed_targets(&labels, k, &class_w, opts.label_smoothing);
             if opts.mixup_alpha > 0.0 && n > 1 {
@@ -839,7 +882,11 @@ pub(crate) mod tests {
         let samples: Vec<f32> = (0..6 * 22_050)
             .map(|i| 0.5 * (2.0 * std::f32::consts::PI * 440.0 * i as f32 / 22_050.0).sin())
             .collect();
-        let clips = [TrainClip { label: 0, samples }];
+        let clips = [TrainClip {
+            label: 0,
+            samples,
+            grid: vec![],
+        }];
         let draws = vec![0usize; 24];
         let params = FeatureParams::default();
         let mut o = test_options();
@@ -886,7 +933,7 @@ pub(crate) mod tests {
 
     pub fn test_options() -> TrainOptions {
         TrainOptions {
-            model: ModelConfig::new(2, &HeadKind::ALL, genre::model::Fusion::Concat),
+            model: ModelConfig::new(2, &HeadKind::SEED, genre::model::Fusion::Concat),
             epochs: 1,
             batch_size: 8,
             learning_rate: 1e-3,
@@ -915,6 +962,8 @@ pub(crate) mod tests {
             remix_kappa: 0.0,
             remix_tau: 0.5,
             pcen: false,
+            embedding_hop: DEFAULT_EMBEDDING_HOP,
+            embedding_noise: 0.0,
         }
     }
 }

@@ -1,0 +1,245 @@
+//! The one song pipeline's bookkeeping, shared by the page, the microphone and the trainer's `classify` and
+//! `evaluate`: which segments to classify next (a spread over the song first, so that a long song has an
+//! overall answer after a few batches), the per-segment probabilities as batches come back, and the song's
+//! result (mean of the finished segments' probabilities, the timeline, the mean taggram). The forward passes
+//! themselves are [`super::Classifier::forward`]; natively [`super::Classifier::classify_song`] runs the
+//! whole loop, the page runs it batch by batch with asynchronous reads and can drop a job between batches.
+
+use std::collections::VecDeque;
+
+/// Row-wise `softmax(logits / temperature)` of `[n, classes]` logits stored row-major.
+pub fn softmax_rows_t(logits: &[f32], classes: usize, temperature: f32) -> Vec<f32> {
+    let mut out = Vec::with_capacity(logits.len());
+    for row in logits.chunks(classes) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let exps: Vec<f32> = row
+            .iter()
+            .map(|&x| ((x - max) / temperature).exp())
+            .collect();
+        let sum: f32 = exps.iter().sum();
+        out.extend(exps.iter().map(|e| e / sum));
+    }
+    out
+}
+
+/// Row-wise softmax of `[n, classes]` logits stored row-major.
+pub fn softmax_rows(logits: &[f32], classes: usize) -> Vec<f32> {
+    softmax_rows_t(logits, classes, 1.0)
+}
+
+/// The song's probabilities: the mean of its segments' probabilities.
+pub fn mean_probabilities(segment_probs: &[f32], classes: usize) -> Vec<f32> {
+    let n = segment_probs.len() / classes;
+    let mut mean = vec![0.0f32; classes];
+    for row in segment_probs.chunks(classes) {
+        for (m, p) in mean.iter_mut().zip(row) {
+            *m += p / n as f32;
+        }
+    }
+    mean
+}
+
+pub fn argmax(xs: &[f32]) -> usize {
+    xs.iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, &x)| {
+            if x > best.1 { (i, x) } else { best }
+        })
+        .0
+}
+
+/// `0..n` in an order that spreads over the range: the middle, then the middles of the halves, and so
+/// on, so that any prefix samples the whole song.
+pub fn spread_order(n: usize) -> Vec<usize> {
+    let mut out = Vec::with_capacity(n);
+    let mut queue = VecDeque::from([(0usize, n)]);
+    while let Some((a, b)) = queue.pop_front() {
+        if a >= b {
+            continue;
+        }
+        let m = a + (b - a) / 2;
+        out.push(m);
+        queue.push_back((a, m));
+        queue.push_back((m + 1, b));
+    }
+    out
+}
+
+/// What a song's classification has given so far.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SongResult {
+    /// Mean of the finished segments' probabilities (empty before any).
+    pub probabilities: Vec<f32>,
+    /// Per segment, in time order: its probabilities once classified.
+    pub segments: Vec<Option<Vec<f32>>>,
+    /// Mean of the finished segments' taggrams, for a model with the pretrained front end.
+    pub tags: Option<Vec<f32>>,
+    pub done: usize,
+}
+
+impl SongResult {
+    pub fn total(&self) -> usize {
+        self.segments.len()
+    }
+
+    pub fn top(&self) -> Option<usize> {
+        (!self.probabilities.is_empty()).then(|| argmax(&self.probabilities))
+    }
+
+    /// The finished segments' probabilities, in time order, row-major.
+    pub fn finished_rows(&self) -> Vec<f32> {
+        self.segments.iter().flatten().flatten().copied().collect()
+    }
+}
+
+/// A song's segments on their way through the model.
+#[derive(Clone, Debug)]
+pub struct SongJob {
+    order: Vec<usize>,
+    next: usize,
+    classes: usize,
+    temperature: f32,
+    segments: Vec<Option<Vec<f32>>>,
+    tags: Vec<Option<Vec<f32>>>,
+}
+
+impl SongJob {
+    /// `n_segments` segments of a model with `classes` labels and the given calibration temperature;
+    /// `spread`: classify a spread of the song first (else in time order).
+    pub fn new(n_segments: usize, classes: usize, temperature: f32, spread: bool) -> Self {
+        Self {
+            order: if spread {
+                spread_order(n_segments)
+            } else {
+                (0..n_segments).collect()
+            },
+            next: 0,
+            classes,
+            temperature,
+            segments: vec![None; n_segments],
+            tags: vec![None; n_segments],
+        }
+    }
+
+    /// The next (at most `max`) segments to classify, by index; empty when every one has been handed out.
+    pub fn next_batch(&mut self, max: usize) -> Vec<usize> {
+        let end = (self.next + max.max(1)).min(self.order.len());
+        let batch = self.order[self.next..end].to_vec();
+        self.next = end;
+        batch
+    }
+
+    /// The logits (`[batch, classes]`) and, with a front end, the taggrams (`[batch, 50]`) of the segments
+    /// `indices` (as [`Self::next_batch`] gave them).
+    pub fn accept(&mut self, indices: &[usize], logits: &[f32], taggram: Option<&[f32]>) {
+        let probs = softmax_rows_t(logits, self.classes, self.temperature);
+        assert_eq!(
+            probs.len(),
+            indices.len() * self.classes,
+            "one row of logits per segment"
+        );
+        for (row, &i) in probs.chunks(self.classes).zip(indices) {
+            self.segments[i] = Some(row.to_vec());
+        }
+        if let Some(t) = taggram {
+            let per = t.len() / indices.len().max(1);
+            for (row, &i) in t.chunks(per.max(1)).zip(indices) {
+                self.tags[i] = Some(row.to_vec());
+            }
+        }
+    }
+
+    pub fn done(&self) -> usize {
+        self.segments.iter().filter(|s| s.is_some()).count()
+    }
+
+    pub fn total(&self) -> usize {
+        self.segments.len()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.done() == self.total()
+    }
+
+    pub fn result(&self) -> SongResult {
+        let rows: Vec<f32> = self.segments.iter().flatten().flatten().copied().collect();
+        let probabilities = if rows.is_empty() {
+            Vec::new()
+        } else {
+            mean_probabilities(&rows, self.classes)
+        };
+        let tag_rows: Vec<&Vec<f32>> = self.tags.iter().flatten().collect();
+        let tags = (!tag_rows.is_empty()).then(|| {
+            let n = tag_rows[0].len();
+            let mut mean = vec![0.0f32; n];
+            for r in &tag_rows {
+                for (m, v) in mean.iter_mut().zip(r.iter()) {
+                    *m += v / tag_rows.len() as f32;
+                }
+            }
+            mean
+        });
+        SongResult {
+            probabilities,
+            segments: self.segments.clone(),
+            tags,
+            done: self.done(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_order_covers_every_segment_once_and_starts_spread() {
+        for n in [0usize, 1, 2, 3, 10, 17, 100] {
+            let o = spread_order(n);
+            let mut sorted = o.clone();
+            sorted.sort();
+            assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "{n}");
+        }
+        let o = spread_order(100);
+        assert_eq!(o[0], 50);
+        // the first 7 segments leave no gap longer than a quarter of the song
+        let mut first: Vec<usize> = o[..7].to_vec();
+        first.sort();
+        assert!(first.windows(2).all(|w| w[1] - w[0] <= 25), "{first:?}");
+        assert!(first[0] <= 25 && first[6] >= 75, "{first:?}");
+    }
+
+    #[test]
+    fn job_hands_out_batches_and_means_what_came_back() {
+        let mut job = SongJob::new(5, 2, 1.0, true);
+        let a = job.next_batch(2);
+        assert_eq!(a, vec![2, 1]);
+        job.accept(&a, &[0.0, 0.0, 2.0f32.ln(), 0.0], None);
+        let r = job.result();
+        assert_eq!((r.done, r.total()), (2, 5));
+        assert!((r.probabilities[0] - (0.5 + 2.0 / 3.0) / 2.0).abs() < 1e-6);
+        assert_eq!(r.segments[0], None);
+        let b = job.next_batch(10);
+        assert_eq!(b.len(), 3);
+        assert!(job.next_batch(10).is_empty());
+        job.accept(&b, &[0.0; 6], Some(&[0.5; 150]));
+        assert!(job.is_finished());
+        let r = job.result();
+        assert_eq!(
+            r.tags.as_ref().map(Vec::len),
+            Some(50),
+            "the mean of the tag rows that came back"
+        );
+        assert_eq!(r.finished_rows().len(), 10);
+    }
+
+    #[test]
+    fn temperature_flattens_probabilities() {
+        let logits = [2.0f32, 0.0];
+        let p1 = softmax_rows_t(&logits, 2, 1.0);
+        let p2 = softmax_rows_t(&logits, 2, 2.0);
+        assert!(p2[0] < p1[0] && p2[0] > 0.5);
+        assert!((p2[0] - 1.0 / (1.0 + (-1.0f32).exp())).abs() < 1e-6);
+        assert_eq!(softmax_rows(&logits, 2), p1);
+    }
+}
