@@ -16,6 +16,8 @@ echo "== native tests (library and trainer; the trainer's smoke runs train a sma
 CARGO_TARGET_DIR="$NATIVE_TARGET" cargo test --workspace
 
 echo "== browser tests (wasm-pack test --headless --chrome)"
+# the pretrained network on headless Chromium's software WebGPU adapter takes a while per test
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 CARGO_TARGET_DIR="$WASM_TARGET" wasm-pack test --headless --chrome --release
 
 echo "== page end to end (trunk build + playwright-core in headless Chromium)"

@@ -7,6 +7,7 @@ pub mod features;
 pub mod inference;
 pub mod live;
 pub mod model;
+pub mod palette;
 pub mod resample;
 
 #[cfg(target_arch = "wasm32")]

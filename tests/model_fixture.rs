@@ -35,9 +35,14 @@ fn reference_device() -> Device {
 fn native_logits(bytes: &[u8]) -> (Vec<String>, Vec<(&'static str, Vec<f32>)>) {
     let mut classifier = Classifier::from_bytes(bytes, &reference_device()).expect("model loads");
     let signals = model_signals::signals();
-    let features = model_signals::signal_features(&mut classifier, &signals);
-    let refs: Vec<_> = features.iter().collect();
-    let logits = classifier.logits_sync(&refs);
+    let inputs = model_signals::signal_inputs(&mut classifier, &signals);
+    let refs: Vec<_> = inputs.iter().collect();
+    let logits = classifier
+        .forward(&refs)
+        .logits
+        .into_data()
+        .try_to_vec::<f32>()
+        .expect("f32 logits");
     let k = classifier.labels().len();
     let rows = signals
         .iter()

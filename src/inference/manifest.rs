@@ -246,6 +246,14 @@ impl Manifest {
         if let Some(b) = sc.cv_balanced_accuracy {
             s += &format!("; cross-validated balanced {:.0}%", 100.0 * b);
         }
+        if let Some(f) = &self.front_end {
+            s += &format!(
+                "; on the pretrained front end {} ({}; licence {})",
+                f.name,
+                f.source.split(" (").next().unwrap_or(&f.source),
+                f.licence
+            );
+        }
         if !t.real_music {
             s += ". Trained on generated signals: its answers are not about real music genres.";
         }

@@ -27,17 +27,22 @@ use super::render::{self, SegmentResult};
 use super::store;
 use crate::features::SAMPLE_RATE;
 use crate::inference::{
-    Classifier, MAGIC, Manifest, argmax, decode_model_file, mean_probabilities, softmax_rows,
+    Classifier, MAGIC, Manifest, argmax, decode_model_file,
 };
 
 /// Where the shipped model is, relative to the page.
 const MODEL_URL: &str = "model/model.genre";
 /// Segments per forward pass.
 const BATCH: usize = 16;
+/// Segments of the first forward pass of a model with the pretrained front end: a spread of the song.
+const FIRST_BATCH: usize = 4;
 /// Longest song the page takes, in seconds (the decoded audio is kept in memory).
 pub const MAX_DURATION_S: f64 = 20.0 * 60.0;
 /// Largest file the page reads at all.
 const MAX_FILE_BYTES: f64 = 1024.0 * 1024.0 * 1024.0;
+/// Below this top probability (calibrated, when the model carries a calibration) the page says the
+/// song fits none of the labels well.
+const FITS_NONE_BELOW: f32 = 0.5;
 /// A segment whose RMS is below this (−60 dBFS) counts as near-silent.
 const SILENCE_RMS: f32 = 1e-3;
 
@@ -59,6 +64,9 @@ struct Timings {
     features_ms: f64,
     inference_ms: f64,
     total_ms: f64,
+    /// From the end of decoding to the first overall answer on screen (after the first batch, a
+    /// spread of the song's segments).
+    first_answer_ms: Option<f64>,
 }
 
 struct Song {
@@ -78,6 +86,8 @@ struct SongResult {
     warnings: Vec<String>,
     backend: Kind,
     labels: Vec<String>,
+    /// The pretrained front end's most probable tags for the song (a model with it only).
+    tags: Option<Vec<(&'static str, f32)>>,
 }
 
 #[derive(Default)]
@@ -421,9 +431,12 @@ async fn start_backend(choice: Choice) -> Result<(), String> {
 /// optimises the hot wasm functions (it compiles them fast first, well once they run often)
 /// now rather than during the first song.
 async fn warm_up(classifier: &mut Classifier) {
-    let f = classifier.segment_features(&[], 0);
-    for _ in 0..3 {
-        let _ = classifier.logits(&[&f, &f]).into_data_async().await;
+    let silence = vec![0.0f32; classifier.manifest.features.segment_samples];
+    let s = classifier.window_input(&silence);
+    // the pretrained front end costs ~0.3 s a segment on the CPU: once is enough for it
+    let rounds = if classifier.has_front_end() { 1 } else { 3 };
+    for _ in 0..rounds {
+        let _ = classifier.forward(&[&s, &s]).logits.into_data_async().await;
         dom::yield_now().await;
     }
 }
@@ -433,9 +446,11 @@ async fn start_gpu(bytes: &[u8]) -> Result<Classifier, String> {
     let device = backend::gpu_device().await?;
     let mut classifier = Classifier::from_bytes(bytes, &device)
         .map_err(|e| format!("The model cannot be loaded on WebGPU: {e}"))?;
-    let f = classifier.segment_features(&[], 0);
+    let silence = vec![0.0f32; classifier.manifest.features.segment_samples];
+    let s = classifier.window_input(&silence);
     let data = classifier
-        .logits(&[&f])
+        .forward(&[&s])
+        .logits
         .into_data_async()
         .await
         .map_err(|e| format!("WebGPU failed its first run ({e:?})"))?;
@@ -825,14 +840,13 @@ async fn classify_song() {
     };
     set_state("working");
     let t_start = now_ms();
-    let Some((starts, seg_len, labels, real_music)) = with(|a| {
+    let Some((seg_len, labels, real_music, front_end_rate)) = with(|a| {
         let c = a.classifier.as_ref()?;
-        let seg_len = c.manifest.features.segment_samples;
         Some((
-            c.segment_starts(samples.len(), seg_len),
-            seg_len,
+            c.manifest.features.segment_samples,
             c.labels().to_vec(),
             c.manifest.trained_on.real_music,
+            c.manifest.front_end.as_ref().map(|f| f.input.sample_rate),
         ))
     }) else {
         fail(
@@ -841,8 +855,6 @@ async fn classify_song() {
         );
         return;
     };
-    let n_classes = labels.len();
-    let total = starts.len();
     let duration_s = samples.len() as f64 / SAMPLE_RATE as f64;
 
     let mut warnings = Vec::new();
@@ -856,15 +868,49 @@ async fn classify_song() {
         decode_ms,
         ..Default::default()
     };
-    let mut probs_all: Vec<f32> = Vec::with_capacity(total * n_classes);
-    let mut silent: Vec<bool> = Vec::with_capacity(total);
+    // the pretrained front end's 16 kHz view of the song, by the library's one resampler, in
+    // blocks that hand the event loop back
+    let t = now_ms();
+    let samples_front_end = match front_end_rate {
+        Some(rate) => {
+            status(&format!("Preparing “{name}” for the pretrained network…"));
+            Some(resample_yielding(&samples, SAMPLE_RATE, rate).await)
+        }
+        None => None,
+    };
+    timings.features_ms += now_ms() - t;
+    let song = crate::inference::SongAudio {
+        samples: samples.to_vec(),
+        samples_front_end,
+    };
+    let Some((starts, mut job)) = with(|a| a.classifier.as_ref().map(|c| c.song_job(&song, true))) else {
+        return fail(Some(&name), "The backend stopped while classifying.");
+    };
+    let total = starts.len();
+    let silent: Vec<bool> = starts
+        .iter()
+        .map(|&s| {
+            let end = (s + seg_len).min(samples.len());
+            audio::rms(&samples[s.min(end)..end]) < SILENCE_RMS
+        })
+        .collect();
     progress(Some((0.0, total as f64)));
     status(&format!("Classifying “{name}”: 0 of {total} segments…"));
     dom::yield_now().await;
 
-    let mut batch_start = 0;
-    while batch_start < total {
-        let batch = &starts[batch_start..(batch_start + BATCH).min(total)];
+    // A spread of segments first (the song's overall answer after the first batches), then the rest.
+    // With the pretrained front end (~0.3 s a segment on the CPU) the first batch is small, so that
+    // a first answer shows in about a second.
+    let mut batch_size = if front_end_rate.is_some() { FIRST_BATCH } else { BATCH };
+    let mut pending: Vec<usize> = Vec::new();
+    loop {
+        if pending.is_empty() {
+            pending = job.next_batch(batch_size);
+            batch_size = BATCH;
+            if pending.is_empty() {
+                break;
+            }
+        }
         if with(|a| a.running) == Some(Kind::WebGpu)
             && backend::gpu_lost()
             && let Err(e) = fall_back_to_cpu()
@@ -873,18 +919,13 @@ async fn classify_song() {
         }
         // features, handing the event loop back every ~40 ms
         let mut t = now_ms();
-        let mut features = Vec::with_capacity(batch.len());
-        for &s in batch {
-            let Some(f) = with(|a| {
-                a.classifier
-                    .as_mut()
-                    .map(|c| c.segment_features(&samples, s))
-            }) else {
+        let mut inputs = Vec::with_capacity(pending.len());
+        for &i in &pending {
+            let Some(input) = with(|a| a.classifier.as_mut().map(|c| c.segment_input(&song, starts[i])))
+            else {
                 return fail(Some(&name), "The backend stopped while classifying.");
             };
-            features.push(f);
-            let end = (s + seg_len).min(samples.len());
-            silent.push(audio::rms(&samples[s.min(end)..end]) < SILENCE_RMS);
+            inputs.push(input);
             if now_ms() - t > 40.0 {
                 timings.features_ms += now_ms() - t;
                 dom::yield_now().await;
@@ -895,14 +936,18 @@ async fn classify_song() {
         // inference
         let t = now_ms();
         let running = with(|a| a.running);
-        let refs: Vec<&crate::features::Features> = features.iter().collect();
-        let Some(logits) = with(|a| a.classifier.as_ref().map(|c| c.logits(&refs))) else {
+        let refs: Vec<&crate::inference::SegmentInput> = inputs.iter().collect();
+        let Some(out) = with(|a| a.classifier.as_ref().map(|c| c.forward(&refs))) else {
             return fail(Some(&name), "The backend stopped while classifying.");
         };
-        let data = logits.into_data_async().await;
+        let data = out.logits.into_data_async().await;
+        let tags = match out.taggram {
+            Some(t) => t.into_data_async().await.ok().and_then(|d| d.to_vec::<f32>().ok()),
+            None => None,
+        };
         let values = match data.as_ref().ok().and_then(|d| d.as_slice::<f32>().ok()) {
             Some(v)
-                if v.len() == batch.len() * n_classes
+                if v.len() == pending.len() * labels.len()
                     && v.iter().all(|x| x.is_finite())
                     && !(running == Some(Kind::WebGpu) && backend::gpu_lost()) =>
             {
@@ -920,7 +965,6 @@ async fn classify_song() {
                 if let Err(e) = fall_back_to_cpu() {
                     return fail(Some(&name), &e);
                 }
-                silent.truncate(batch_start);
                 continue;
             }
             _ => {
@@ -931,17 +975,29 @@ async fn classify_song() {
             }
         };
         timings.inference_ms += now_ms() - t;
-        probs_all.extend(softmax_rows(&values, n_classes));
-        batch_start += batch.len();
-        progress(Some((batch_start as f64, total as f64)));
-        status(&format!(
-            "Classifying “{name}”: {batch_start} of {total} segments…"
-        ));
+        job.accept(&pending, &values, tags.as_deref());
+        pending.clear();
+        let partial = job.result();
+        progress(Some((partial.done as f64, total as f64)));
+        if let Some(top) = partial.top() {
+            render::bars(&labels, &partial.probabilities);
+            timings.first_answer_ms.get_or_insert(now_ms() - t_start);
+            status(&format!(
+                "Classifying “{name}”: {} of {total} segments… so far {} ({})",
+                partial.done,
+                labels[top],
+                render::percent(partial.probabilities[top])
+            ));
+        }
         dom::yield_now().await;
     }
+    let finished = job.result();
+    let probs_all = finished.finished_rows();
+    let n_classes = labels.len();
     timings.total_ms = decode_ms + now_ms() - t_start;
 
-    let probabilities = mean_probabilities(&probs_all, n_classes);
+    let probabilities = finished.probabilities.clone();
+    let tags: Option<Vec<(&'static str, f32)>> = finished.tags.as_ref().map(|t| top_tags(t, 5));
     let top = argmax(&probabilities);
     let segments: Vec<SegmentResult> = starts
         .iter()
@@ -972,6 +1028,22 @@ async fn classify_song() {
                 .to_string(),
         );
     }
+    // a song no label fits: the calibrated probabilities stay low everywhere
+    let best = probabilities.iter().copied().fold(0.0f32, f32::max);
+    if n_silent < total && best < FITS_NONE_BELOW {
+        let heard = tags
+            .as_ref()
+            .map(|t| {
+                let names: Vec<&str> = t.iter().take(3).map(|(n, _)| *n).collect();
+                format!(" The pretrained network hears {}.", names.join(", "))
+            })
+            .unwrap_or_default();
+        warnings.push(format!(
+            "This song fits none of the model's labels well: its best guess, {}, has only {}.{heard}",
+            labels[argmax(&probabilities)],
+            render::percent(best)
+        ));
+    }
     // The most typical segment of the top label is shown first.
     let selected = (0..segments.len())
         .max_by(|&a, &b| segments[a].probabilities[top].total_cmp(&segments[b].probabilities[top]))
@@ -993,12 +1065,14 @@ async fn classify_song() {
             "silent": s.silent,
         })).collect::<Vec<_>>(),
         "backend": backend.name(),
+        "tags": tags.as_ref().map(|t| t.iter().map(|(n, p)| json!([n, p])).collect::<Vec<_>>()),
         "warnings": warnings,
         "timings_ms": {
             "decode": timings.decode_ms,
             "features": timings.features_ms,
             "inference": timings.inference_ms,
             "after_decode": timings.total_ms - timings.decode_ms,
+            "first_answer": timings.first_answer_ms,
             "total": timings.total_ms,
         },
         "model": with(|a| a.model.as_ref().map(|m| json!({
@@ -1017,6 +1091,7 @@ async fn classify_song() {
                 warnings: warnings.clone(),
                 backend,
                 labels: labels.clone(),
+                tags: tags.clone(),
             });
         }
     });
@@ -1026,6 +1101,31 @@ async fn classify_song() {
     progress(None);
     status("Done. Drop another song to classify it.");
     set_state("done");
+}
+
+/// `samples` at `to` Hz by the library's one resampler, one second of input at a time, handing the
+/// event loop back between blocks (a long song takes a second or more).
+async fn resample_yielding(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
+    let mut r = crate::resample::Resampler::new(from, to);
+    let mut out = Vec::with_capacity(crate::resample::output_len(samples.len(), from, to) + 1);
+    let mut t = now_ms();
+    for block in samples.chunks(from as usize) {
+        r.process(block, &mut out);
+        if now_ms() - t > 40.0 {
+            dom::yield_now().await;
+            t = now_ms();
+        }
+    }
+    r.flush(&mut out);
+    out
+}
+
+/// The `n` most probable of the front end's tags.
+fn top_tags(taggram: &[f32], n: usize) -> Vec<(&'static str, f32)> {
+    let tags = &crate::model::musicnn::TAGS;
+    let mut order: Vec<usize> = (0..taggram.len().min(tags.len())).collect();
+    order.sort_by(|&a, &b| taggram[b].total_cmp(&taggram[a]));
+    order.into_iter().take(n).map(|i| (tags[i], taggram[i])).collect()
 }
 
 fn show_result(t: &Timings) {
@@ -1041,6 +1141,7 @@ fn show_result(t: &Timings) {
             .set_attribute("data-label", &r.labels[r.top])
             .ok();
         render::bars(&r.labels, &r.probabilities);
+        render::tags(r.tags.as_deref());
         render::legend(&r.labels);
         render::timeline(&r.labels, &r.segments, duration_s, r.selected);
         render::cursor(0.0);

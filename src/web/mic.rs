@@ -27,11 +27,11 @@ use web_sys::{
 };
 
 use super::app;
-use super::colormap::{label_colour, viridis_lut};
+use crate::palette::{label_colour, viridis_lut};
 use super::dom::{self, by_id, now_ms, set_hidden, set_text};
 use super::render::{self, percent};
 use crate::features::SAMPLE_RATE;
-use crate::inference::{argmax, softmax_rows};
+use crate::inference::argmax;
 use crate::live::{History, LiveInput, QUIET_DBFS, RateMeter, Scheduler, Smoother, rms_dbfs};
 
 /// Least time between the starts of two classifications: about 5 per second (the start waits
@@ -607,22 +607,30 @@ async fn classify_latest(generation: u32, t_end: f64) {
         return;
     }
     let t0 = now_ms();
-    let features = app::with_classifier(|c| {
+    let prepared = app::with_classifier(|c| {
         let pcen = c.manifest.features.pcen.is_some();
-        (c.segment_features(&window, 0), pcen)
+        let input = c.window_input(&window);
+        // the live picture is the mel spectrogram, also for a model that reads only the front end
+        let picture = if input.features.n_frames > 0 {
+            None
+        } else {
+            Some(c.segment_features(&window, 0))
+        };
+        (input, picture, pcen)
     });
     with_live(|l| l.window = std::mem::take(&mut window));
-    let Some((features, pcen)) = features else {
+    let Some((input, picture, pcen)) = prepared else {
         // the backend is being switched: try again with the next window
         finish();
         return;
     };
+    let features = picture.unwrap_or_else(|| input.features.clone());
     let t1 = now_ms();
-    let Some(logits) = app::with_classifier(|c| c.logits(&[&features])) else {
+    let Some(out) = app::with_classifier(|c| c.forward(&[&input])) else {
         finish();
         return;
     };
-    let data = logits.into_data_async().await;
+    let data = out.logits.into_data_async().await;
     let t2 = now_ms();
     let labels = app::labels();
     let values = match data.as_ref().ok().and_then(|d| d.as_slice::<f32>().ok()) {
@@ -641,7 +649,10 @@ async fn classify_latest(generation: u32, t_end: f64) {
             return;
         }
     };
-    let probs = softmax_rows(&values, labels.len());
+    let Some(probs) = app::with_classifier(|c| c.probabilities(&values)) else {
+        finish();
+        return;
+    };
     let still_on = with_live(|l| l.generation == generation && !l.paused).unwrap_or(false);
     if !still_on {
         return;

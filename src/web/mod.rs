@@ -18,7 +18,6 @@
 mod app;
 mod audio;
 mod backend;
-mod colormap;
 mod dom;
 mod mic;
 mod render;

@@ -5,7 +5,7 @@ use wasm_bindgen::Clamped;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlElement, ImageData};
 
-use super::colormap::{label_colour, viridis_lut};
+use crate::palette::{label_colour, viridis_lut};
 use super::dom::{self, by_id, el};
 use crate::features::Features;
 
@@ -62,6 +62,20 @@ pub fn bars(labels: &[String], probs: &[f32]) {
 }
 
 /// The colour key of the timeline: every label of the model.
+/// The pretrained network's own tags for the song (what it hears, beyond the model's labels), or
+/// nothing for a model without the front end.
+pub fn tags(tags: Option<&[(&'static str, f32)]>) {
+    let el: HtmlElement = by_id("tags");
+    match tags {
+        Some(t) if !t.is_empty() => {
+            let list: Vec<String> = t.iter().map(|(n, p)| format!("{n} {}", percent(*p))).collect();
+            el.set_text_content(Some(&format!("The pretrained network hears: {}", list.join(", "))));
+            el.set_hidden(false);
+        }
+        _ => el.set_hidden(true),
+    }
+}
+
 pub fn legend(labels: &[String]) {
     let container: Element = by_id("legend");
     dom::clear(&container);

@@ -13,6 +13,15 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = resolve(process.env.GENRE_DIST || join(ROOT, 'dist'));
 export const DATA = resolve(process.env.GENRE_DATA || join(ROOT, '..', 'shared', 'data'));
+/**
+ * A skip reason, or false. With GENRE_REQUIRE_DATA set (CI sets it), a test that would be skipped for
+ * missing shared data or a missing trainer fails instead: a skip must not pass for a check there.
+ */
+export function skipUnless(present, reason) {
+  if (present) return false;
+  if (process.env.GENRE_REQUIRE_DATA) throw new Error(`${reason}, and GENRE_REQUIRE_DATA says the check must run`);
+  return reason;
+}
 export const TOOLS = process.env.GENRE_TOOLS_DIR || join(homedir(), '.cache', 'genre-tools');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 

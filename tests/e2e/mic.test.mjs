@@ -26,11 +26,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  DATA, classify, decodeToWav, fakeMic, launch, live, nativeClassify, openPage, serve, tempDir,
-  trainerBin, waitLive, waitState, writePcmWav, writeWav,
+  DATA, ROOT, classify, decodeToWav, fakeMic, launch, live, nativeClassify, openPage, serve, tempDir,
+  skipUnless, trainerBin, waitLive, waitState, writePcmWav, writeWav,
 } from './lib.mjs';
 
 const SCREENSHOTS = process.env.GENRE_SCREENSHOT_DIR || '/tmp';
+// The shipped model reads the pretrained front end: live listening runs on flex, the faster CPU backend.
+const FRONT_END = JSON.parse(readFileSync(join(ROOT, 'web', 'model', 'manifest.json'), 'utf8')).front_end != null;
+const LIVE_CPU = FRONT_END ? 'flex' : 'ndarray';
 /** Native answers already computed, by file (the chosen clip's is the suite's reference). */
 const nativeAnswers = new Map();
 function nativeAnswer(file) {
@@ -56,8 +59,8 @@ function unanimousClip(candidates) {
   return best.file;
 }
 const LISTEN_MS = Number(process.env.GENRE_MIC_LISTEN_MS || 12_000);
-const noData = !existsSync(CLIP) && `no clip at ${CLIP} (../shared/data): the fake-microphone test is skipped`;
-const noTrainer = !trainerBin() && 'no trainer binary (cargo build -p trainer, or TRAINER_BIN): the native comparison is skipped';
+const noData = skipUnless(existsSync(CLIP), `no clip at ${CLIP} (../shared/data): the fake-microphone test is skipped`);
+const noTrainer = skipUnless(trainerBin(), 'no trainer binary (cargo build -p trainer, or TRAINER_BIN): the native comparison is skipped');
 
 function mode(xs) {
   const count = new Map();
@@ -96,11 +99,11 @@ describe('the live microphone, fed a real clip by Chromium\'s fake microphone', 
     native = nativeAnswer(CLIP);
     [reference] = mode(native.segments);
     context = await launch({ webgpu: false, args: fakeMic(await micClipWav()) });
-    page = await openPage(context, server.url, { query: '?backend=ndarray' });
+    page = await openPage(context, server.url, { query: `?backend=${LIVE_CPU}` });
   });
   after(async () => { await context?.close(); });
 
-  test('classifies what it hears: the native answer in most updates, ≥ 4 updates/s on ndarray', async () => {
+  test('classifies what it hears: the native answer in most updates, ≥ 4 updates/s on ndarray (≥ 1/s with the pretrained front end)', async () => {
     assert.equal(await page.getAttribute('#live', 'data-live'), 'off');
     await page.click('#mic-toggle');
     const listening = await waitLive(page, (r) => r.state === 'listening' || r.state === 'running' || r.state === 'error', 30_000);
@@ -115,8 +118,10 @@ describe('the live microphone, fed a real clip by Chromium\'s fake microphone', 
     const r = await live(page);
     await page.screenshot({ path: join(SCREENSHOTS, 'mic.png'), fullPage: true });
     assert.deepEqual(r.labels, native.labels, 'labels and their order come from the model');
-    assert.equal(r.backend, 'ndarray');
-    assert.ok(r.updates_per_s >= 4, `update rate ${r.updates_per_s.toFixed(2)}/s < 4/s (latency ${JSON.stringify(r.latency_ms)})`);
+    assert.equal(r.backend, LIVE_CPU);
+    // the pretrained front end costs ~1.4 GMAC a window: the issue's floor for it is 1 update/s within 500 ms
+    const [minRate, maxLatency] = FRONT_END ? [1, 500] : [4, 250];
+    assert.ok(r.updates_per_s >= minRate, `update rate ${r.updates_per_s.toFixed(2)}/s < ${minRate}/s (latency ${JSON.stringify(r.latency_ms)})`);
     const agree = r.history.filter((t) => t === reference).length / r.history.length;
     console.log(`# mic: ${r.updates} updates, ${r.updates_per_s.toFixed(2)}/s, skipped ${r.skipped}; latency mean ${r.latency_ms.mean.toFixed(1)} ms; `
       + `features ${r.compute_ms.features.toFixed(1)} ms, model ${r.compute_ms.model.toFixed(1)} ms; device ${r.device_rate} Hz; `
@@ -135,7 +140,7 @@ describe('the live microphone, fed a real clip by Chromium\'s fake microphone', 
       return lit / (d.length / 4);
     });
     assert.ok(drawn > 0.9, `the mel spectrogram covers only ${(100 * drawn).toFixed(0)}% of its canvas after ${LISTEN_MS / 1000} s`);
-    assert.ok(r.latency_ms.mean <= 250, `window → bars ${r.latency_ms.mean} ms`);
+    assert.ok(r.latency_ms.mean <= maxLatency, `window → bars ${r.latency_ms.mean} ms`);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(SCREENSHOTS, 'mic-390.png'), fullPage: true });
@@ -267,7 +272,7 @@ describe('the live microphone when the music changes (two real clips of differen
     const cut = (w) => w.data.subarray(0, SWITCH_S * w.rate * 2);
     const both = writePcmWav(join(files, 'change.wav'), wavs[0].rate, Buffer.concat(wavs.map(cut)));
     context = await launch({ webgpu: false, args: fakeMic(both) });
-    page = await openPage(context, server.url, { query: '?backend=ndarray' });
+    page = await openPage(context, server.url, { query: `?backend=${LIVE_CPU}` });
   });
   after(async () => { await context?.close(); });
 
@@ -315,12 +320,12 @@ describe('the live microphone with no microphone at all', () => {
   });
   after(async () => { await context?.close(); });
 
-  test('says there is no microphone, and offers to try again', async () => {
+  test('says there is no microphone, and offers to try again', async (t) => {
     await page.click('#mic-toggle');
     const r = await waitLive(page, (x) => x.state === 'error' || x.state === 'listening' || x.state === 'running', 30_000);
     if (r.state !== 'error') {
-      // a machine with a real (or virtual) capture device: nothing to check here
-      return;
+      // a machine with a real (or virtual) capture device: nothing to check here, and it says so
+      return t.skip('this machine has a capture device: there is no missing microphone to report');
     }
     assert.ok(['no-microphone', 'unreadable'].includes(r.error), JSON.stringify(r));
     assert.match(await page.textContent('#live-message'), /microphone/i);

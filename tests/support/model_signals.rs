@@ -32,15 +32,13 @@ fn noise(seed: u64) -> impl FnMut() -> f64 {
     }
 }
 
-/// The features of the first segment of each of `signals` (from [`signals`]) for `classifier`.
-pub fn signal_features(
+/// What the model reads of each of `signals` (from [`signals`]), each one 3-s window (with the front
+/// end's input resampled from the window alone, as the microphone's are).
+pub fn signal_inputs(
     classifier: &mut genre::inference::Classifier,
     signals: &[(&'static str, Vec<f32>)],
-) -> Vec<genre::features::Features> {
-    signals
-        .iter()
-        .map(|(_, x)| classifier.segment_features(x, 0))
-        .collect()
+) -> Vec<genre::inference::SegmentInput> {
+    signals.iter().map(|(_, x)| classifier.window_input(x)).collect()
 }
 
 /// `(name, samples)` of every fixture signal, in a fixed order.

@@ -16,6 +16,7 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use genre::features::Features;
+use genre::inference::Calibration;
 
 use crate::backend::device;
 use crate::dataset::{Dataset, Track};
@@ -128,6 +129,8 @@ pub fn cv(args: &CvArgs) -> Result<()> {
             pooled: Metrics,
             #[serde(default)]
             grouping: Grouping,
+            #[serde(default)]
+            calibration: Option<Calibration>,
         }
         let r: CvReport = serde_json::from_slice(
             &std::fs::read(report).with_context(|| format!("cannot read {}", report.display()))?,
@@ -141,7 +144,7 @@ pub fn cv(args: &CvArgs) -> Result<()> {
             );
         }
         let labels: Vec<String> = r.pooled.per_label.iter().map(|l| l.label.clone()).collect();
-        record_cv(dir, &r.pooled, &labels)?;
+        record_cv(dir, &r.pooled, &labels, r.calibration.as_ref())?;
         println!(
             "cross-validation figures of {} recorded in {}",
             report.display(),
@@ -273,21 +276,41 @@ pub fn cv(args: &CvArgs) -> Result<()> {
         &pooled(&all_held),
     );
     println!("{}", m.text());
+    let calibration = calibration_of(&pooled(&all_held), ds.labels.len(), &m, args.folds);
+    println!(
+        "calibration: temperature {:.3}; expected calibration error of the track predictions {:.3} → {:.3}",
+        calibration.temperature, calibration.ece_before, calibration.ece_after
+    );
     write_json_atomically(
         &t.out.join("cv.json"),
         &serde_json::json!({
             "pooled": m,
             "folds": per_fold,
             "grouping": args.grouping,
+            "calibration": calibration,
             "options": opts
         }),
     )?;
     println!("written {}", t.out.join("cv.json").display());
     if let Some(dir) = &args.record_in {
-        record_cv(dir, &m, &ds.labels)?;
-        println!("cross-validation figures recorded in {}", dir.display());
+        record_cv(dir, &m, &ds.labels, Some(&calibration))?;
+        println!("cross-validation figures and calibration recorded in {}", dir.display());
     }
     Ok(())
+}
+
+/// The temperature that calibrates the pooled held-out predictions, with the error before and after.
+fn calibration_of(held: &[(usize, Vec<f32>)], k: usize, m: &Metrics, folds: usize) -> Calibration {
+    let temperature = crate::calibrate::fit_temperature(held, k);
+    Calibration {
+        temperature,
+        ece_before: crate::calibrate::expected_calibration_error(held, k, 1.0),
+        ece_after: crate::calibrate::expected_calibration_error(held, k, temperature),
+        fitted_on: format!(
+            "the held-out predictions of a {folds}-fold cross-validation by clip ({} clips)",
+            m.tracks
+        ),
+    }
 }
 
 /// Every clip with its samples and evaluation segments, and the fold each belongs to (0-based).
@@ -451,7 +474,7 @@ fn run_child(exe: &Path, base: &[String], fold: usize) -> Result<()> {
 }
 
 /// Puts pooled cross-validation figures into an exported model's manifest.
-fn record_cv(dir: &Path, m: &Metrics, labels: &[String]) -> Result<()> {
+fn record_cv(dir: &Path, m: &Metrics, labels: &[String], calibration: Option<&Calibration>) -> Result<()> {
     let path = dir.join(crate::export::MODEL_FILE);
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let (mut manifest, _) = genre::inference::decode_model_file(&bytes)
@@ -466,6 +489,9 @@ fn record_cv(dir: &Path, m: &Metrics, labels: &[String]) -> Result<()> {
     }
     manifest.scores.cv_balanced_accuracy = Some(m.balanced_accuracy);
     manifest.scores.cv_track_accuracy = Some(m.track_accuracy.value);
+    if let Some(c) = calibration {
+        manifest.calibration = Some(c.clone());
+    }
     let out = genre::inference::replace_manifest(&bytes, &manifest)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let tmp = dir.join("model.genre.tmp");

@@ -4,6 +4,7 @@
 mod augment;
 mod backend;
 mod cache;
+mod calibrate;
 mod commands;
 mod cv;
 mod dataset;
