@@ -30,13 +30,18 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("ten_patches_flex", |b| {
         b.iter(|| {
-            let x = Tensor::<3>::from_data(TensorData::new(data.clone(), [10, FRAMES, BANDS]), &device);
+            let x =
+                Tensor::<3>::from_data(TensorData::new(data.clone(), [10, FRAMES, BANDS]), &device);
             black_box(net.embed(x).into_data())
         })
     });
 
     // a front-end-only model (its head's weights do not change the cost)
-    let model = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/web/model/model.genre")).unwrap();
+    let model = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/web/model/model.genre"
+    ))
+    .unwrap();
     let mut clf = genre::inference::Classifier::from_bytes(&model, &device).unwrap();
     if clf.has_front_end() {
         let song: Vec<f32> = (0..30 * 22_050)

@@ -36,17 +36,28 @@ async fn check_network(device: &Device, backend: &str, only: &[&str]) {
     let out = net.forward(x);
     let pen = out.penultimate.into_data_async().await.expect("read back");
     let tags = out.taggram.into_data_async().await.expect("read back");
-    let (pen, tags) = (pen.as_slice::<f32>().unwrap(), tags.as_slice::<f32>().unwrap());
+    let (pen, tags) = (
+        pen.as_slice::<f32>().unwrap(),
+        tags.as_slice::<f32>().unwrap(),
+    );
     let (mut worst_pen, mut worst_tag) = (0.0f32, 0.0f32);
     for (i, (name, c)) in cases.iter().enumerate() {
         let e_pen = fixture::rel_to_max(&pen[i * 200..(i + 1) * 200], &c.penultimate);
         let e_tag = fixture::rel_to_max(&tags[i * 50..(i + 1) * 50], &c.taggram);
-        assert!(e_pen <= fixture::TOL_NETWORK, "{backend}, {name}: penultimate {e_pen:.3e}");
-        assert!(e_tag <= fixture::TOL_NETWORK, "{backend}, {name}: taggram {e_tag:.3e}");
+        assert!(
+            e_pen <= fixture::TOL_NETWORK,
+            "{backend}, {name}: penultimate {e_pen:.3e}"
+        );
+        assert!(
+            e_tag <= fixture::TOL_NETWORK,
+            "{backend}, {name}: taggram {e_tag:.3e}"
+        );
         worst_pen = worst_pen.max(e_pen);
         worst_tag = worst_tag.max(e_tag);
     }
-    console_log!("{backend}: musicnn vs TF, worst penultimate {worst_pen:.2e}, taggram {worst_tag:.2e}");
+    console_log!(
+        "{backend}: musicnn vs TF, worst penultimate {worst_pen:.2e}, taggram {worst_tag:.2e}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -81,7 +92,10 @@ fn log_mel_matches_librosa() {
             continue;
         }
         let err = fixture::max_rel1_err(&fx.patch(&c.samples), &c.logmel);
-        assert!(err <= fixture::TOL_LOGMEL, "{name}: log-mel error {err:.3e}");
+        assert!(
+            err <= fixture::TOL_LOGMEL,
+            "{name}: log-mel error {err:.3e}"
+        );
         checked += 1;
     }
     assert_eq!(checked, 4);

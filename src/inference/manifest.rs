@@ -145,7 +145,9 @@ impl Manifest {
         self.model.validate()?;
         match (&self.front_end, self.model.has_musicnn()) {
             (None, true) => {
-                return Err("the model reads the musicnn embedding but carries no front end".into());
+                return Err(
+                    "the model reads the musicnn embedding but carries no front end".into(),
+                );
             }
             (Some(_), false) => return Err("the model carries a front end it does not read".into()),
             (Some(f), true) => {

@@ -26,9 +26,7 @@ use super::dom::{self, by_id, now_ms, set_hidden, set_text};
 use super::render::{self, SegmentResult};
 use super::store;
 use crate::features::SAMPLE_RATE;
-use crate::inference::{
-    Classifier, MAGIC, Manifest, argmax, decode_model_file,
-};
+use crate::inference::{Classifier, MAGIC, Manifest, argmax, decode_model_file};
 
 /// Where the shipped model is, relative to the page.
 const MODEL_URL: &str = "model/model.genre";
@@ -883,7 +881,8 @@ async fn classify_song() {
         samples: samples.to_vec(),
         samples_front_end,
     };
-    let Some((starts, mut job)) = with(|a| a.classifier.as_ref().map(|c| c.song_job(&song, true))) else {
+    let Some((starts, mut job)) = with(|a| a.classifier.as_ref().map(|c| c.song_job(&song, true)))
+    else {
         return fail(Some(&name), "The backend stopped while classifying.");
     };
     let total = starts.len();
@@ -901,7 +900,11 @@ async fn classify_song() {
     // A spread of segments first (the song's overall answer after the first batches), then the rest.
     // With the pretrained front end (~0.3 s a segment on the CPU) the first batch is small, so that
     // a first answer shows in about a second.
-    let mut batch_size = if front_end_rate.is_some() { FIRST_BATCH } else { BATCH };
+    let mut batch_size = if front_end_rate.is_some() {
+        FIRST_BATCH
+    } else {
+        BATCH
+    };
     let mut pending: Vec<usize> = Vec::new();
     loop {
         if pending.is_empty() {
@@ -921,8 +924,11 @@ async fn classify_song() {
         let mut t = now_ms();
         let mut inputs = Vec::with_capacity(pending.len());
         for &i in &pending {
-            let Some(input) = with(|a| a.classifier.as_mut().map(|c| c.segment_input(&song, starts[i])))
-            else {
+            let Some(input) = with(|a| {
+                a.classifier
+                    .as_mut()
+                    .map(|c| c.segment_input(&song, starts[i]))
+            }) else {
                 return fail(Some(&name), "The backend stopped while classifying.");
             };
             inputs.push(input);
@@ -942,7 +948,11 @@ async fn classify_song() {
         };
         let data = out.logits.into_data_async().await;
         let tags = match out.taggram {
-            Some(t) => t.into_data_async().await.ok().and_then(|d| d.to_vec::<f32>().ok()),
+            Some(t) => t
+                .into_data_async()
+                .await
+                .ok()
+                .and_then(|d| d.to_vec::<f32>().ok()),
             None => None,
         };
         let values = match data.as_ref().ok().and_then(|d| d.as_slice::<f32>().ok()) {
@@ -1125,7 +1135,11 @@ fn top_tags(taggram: &[f32], n: usize) -> Vec<(&'static str, f32)> {
     let tags = &crate::model::musicnn::TAGS;
     let mut order: Vec<usize> = (0..taggram.len().min(tags.len())).collect();
     order.sort_by(|&a, &b| taggram[b].total_cmp(&taggram[a]));
-    order.into_iter().take(n).map(|i| (tags[i], taggram[i])).collect()
+    order
+        .into_iter()
+        .take(n)
+        .map(|i| (tags[i], taggram[i]))
+        .collect()
 }
 
 fn show_result(t: &Timings) {

@@ -27,12 +27,12 @@ use web_sys::{
 };
 
 use super::app;
-use crate::palette::{label_colour, viridis_lut};
 use super::dom::{self, by_id, now_ms, set_hidden, set_text};
 use super::render::{self, percent};
 use crate::features::SAMPLE_RATE;
 use crate::inference::argmax;
 use crate::live::{History, LiveInput, QUIET_DBFS, RateMeter, Scheduler, Smoother, rms_dbfs};
+use crate::palette::{label_colour, viridis_lut};
 
 /// Least time between the starts of two classifications: about 5 per second (the start waits
 /// for the next audio block, ~11 ms apart), when they fit.

@@ -5,9 +5,9 @@ use wasm_bindgen::Clamped;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlElement, ImageData};
 
-use crate::palette::{label_colour, viridis_lut};
 use super::dom::{self, by_id, el};
 use crate::features::Features;
+use crate::palette::{label_colour, viridis_lut};
 
 /// One classified segment.
 #[derive(Clone, Debug)]
@@ -68,8 +68,14 @@ pub fn tags(tags: Option<&[(&'static str, f32)]>) {
     let el: HtmlElement = by_id("tags");
     match tags {
         Some(t) if !t.is_empty() => {
-            let list: Vec<String> = t.iter().map(|(n, p)| format!("{n} {}", percent(*p))).collect();
-            el.set_text_content(Some(&format!("The pretrained network hears: {}", list.join(", "))));
+            let list: Vec<String> = t
+                .iter()
+                .map(|(n, p)| format!("{n} {}", percent(*p)))
+                .collect();
+            el.set_text_content(Some(&format!(
+                "The pretrained network hears: {}",
+                list.join(", ")
+            )));
             el.set_hidden(false);
         }
         _ => el.set_hidden(true),

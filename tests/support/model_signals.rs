@@ -38,7 +38,10 @@ pub fn signal_inputs(
     classifier: &mut genre::inference::Classifier,
     signals: &[(&'static str, Vec<f32>)],
 ) -> Vec<genre::inference::SegmentInput> {
-    signals.iter().map(|(_, x)| classifier.window_input(x)).collect()
+    signals
+        .iter()
+        .map(|(_, x)| classifier.window_input(x))
+        .collect()
 }
 
 /// `(name, samples)` of every fixture signal, in a fixed order.

@@ -80,7 +80,11 @@ mod tests {
         (0..n)
             .map(|i| {
                 let right = (i as f64 + 0.5) / n as f64 <= acc;
-                let p = if right { vec![conf, 1.0 - conf] } else { vec![1.0 - conf, conf] };
+                let p = if right {
+                    vec![conf, 1.0 - conf]
+                } else {
+                    vec![1.0 - conf, conf]
+                };
                 (0, p)
             })
             .collect()

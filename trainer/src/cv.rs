@@ -294,7 +294,10 @@ pub fn cv(args: &CvArgs) -> Result<()> {
     println!("written {}", t.out.join("cv.json").display());
     if let Some(dir) = &args.record_in {
         record_cv(dir, &m, &ds.labels, Some(&calibration))?;
-        println!("cross-validation figures and calibration recorded in {}", dir.display());
+        println!(
+            "cross-validation figures and calibration recorded in {}",
+            dir.display()
+        );
     }
     Ok(())
 }
@@ -474,7 +477,12 @@ fn run_child(exe: &Path, base: &[String], fold: usize) -> Result<()> {
 }
 
 /// Puts pooled cross-validation figures into an exported model's manifest.
-fn record_cv(dir: &Path, m: &Metrics, labels: &[String], calibration: Option<&Calibration>) -> Result<()> {
+fn record_cv(
+    dir: &Path,
+    m: &Metrics,
+    labels: &[String],
+    calibration: Option<&Calibration>,
+) -> Result<()> {
     let path = dir.join(crate::export::MODEL_FILE);
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let (mut manifest, _) = genre::inference::decode_model_file(&bytes)

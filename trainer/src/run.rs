@@ -439,6 +439,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     let (device, device_name) = device(args.backend)?;
     let cache = args.cache();
     if !args.quiet {
+        eprintln!("{}: {}", root.display(), ds.describe());
         eprintln!(
             "{} labels, {} train / {} valid / {} test tracks ({}); training on {device_name}",
             ds.labels.len(),

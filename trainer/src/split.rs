@@ -57,16 +57,27 @@ pub fn find_split_dir(root: &Path, explicit: Option<&Path>) -> Result<PathBuf> {
     )
 }
 
-/// Reads `train*.txt`, `valid*.txt` and `test*.txt` (one track id per line, e.g. `blues.00029`)
-/// from `dir`. Tracks of the dataset named in no list are left out; listed tracks the folder
-/// lacks are counted in the description.
+/// Reads `train*.txt`, `valid*.txt` and `test*.txt` (one track per line: its path under the data
+/// folder, with or without the extension, e.g. `rock/Band/Album/01 - Intro`, or, as GTZAN's lists
+/// do, just its name, e.g. `blues.00029`, where no two files have that name) from `dir`. Tracks of
+/// the dataset named in no list are left out; listed tracks the folder lacks are counted in the
+/// description.
 pub fn from_lists(ds: &Dataset, dir: &Path) -> Result<Split> {
-    let index: HashMap<&str, usize> = ds
-        .tracks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect();
+    let mut index: HashMap<&str, Option<usize>> = HashMap::new();
+    for (i, t) in ds.tracks.iter().enumerate() {
+        index.insert(t.id.as_str(), Some(i));
+    }
+    for (i, t) in ds.tracks.iter().enumerate() {
+        // a name two files share names neither
+        index
+            .entry(t.stem())
+            .and_modify(|e| {
+                if *e != Some(i) && ds.tracks.iter().filter(|u| u.stem() == t.stem()).count() > 1 {
+                    *e = None;
+                }
+            })
+            .or_insert(Some(i));
+    }
     let mut split = Split::default();
     let mut missing = 0;
     for (side, prefix) in [(0, "train"), (1, "valid"), (2, "test")] {
@@ -78,15 +89,17 @@ pub fn from_lists(ds: &Dataset, dir: &Path) -> Result<Split> {
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
         {
-            // Lists may hold `genre/genre.00001.wav` or just `genre.00001`.
-            let name = id.rsplit('/').next().unwrap_or(id);
-            let stem = crate::dataset::AUDIO_EXTENSIONS
+            // `genre/genre.00001.wav`, `genre/genre.00001` or `genre.00001`
+            let id = crate::dataset::AUDIO_EXTENSIONS
                 .iter()
-                .find_map(|e| name.strip_suffix(&format!(".{e}")))
-                .unwrap_or(name);
-            match index.get(stem) {
-                Some(&i) => [&mut split.train, &mut split.valid, &mut split.test][side].push(i),
-                None => missing += 1,
+                .find_map(|e| id.strip_suffix(&format!(".{e}")))
+                .unwrap_or(id);
+            let name = id.rsplit('/').next().unwrap_or(id);
+            match index.get(id).or_else(|| index.get(name)) {
+                Some(Some(i)) => {
+                    [&mut split.train, &mut split.valid, &mut split.test][side].push(*i)
+                }
+                _ => missing += 1,
             }
         }
     }
@@ -133,25 +146,53 @@ fn list_file(dir: &Path, prefix: &str) -> Result<PathBuf> {
         .ok_or_else(|| anyhow::anyhow!("no {prefix}*.txt list in {}", dir.display()))
 }
 
-/// Stratified random split by track: per label, `valid_frac` and `test_frac` of the files
-/// (rounded, at least one file stays in train).
+/// Stratified random split: per label, about `valid_frac` and `test_frac` of the files (rounded, at
+/// least one file stays in train), whole groups at a time ([`crate::dataset::Track::group`]: the
+/// sub-folder directly under the label, an artist or an album), so that one album never sits in
+/// both train and valid. Files directly in a label's folder are groups of one.
 pub fn random(ds: &Dataset, valid_frac: f64, test_frac: f64, seed: u64) -> Split {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut split = Split::default();
     for label in 0..ds.labels.len() {
-        let mut idx: Vec<usize> = (0..ds.tracks.len())
-            .filter(|&i| ds.tracks[i].label == label)
-            .collect();
-        idx.shuffle(&mut rng);
-        let n = idx.len();
+        // the label's groups, shuffled
+        let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+        for i in (0..ds.tracks.len()).filter(|&i| ds.tracks[i].label == label) {
+            let g = ds.tracks[i].group.as_str();
+            match groups.iter_mut().find(|(name, _)| *name == g) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((g, vec![i])),
+            }
+        }
+        groups.shuffle(&mut rng);
+        let n: usize = groups.iter().map(|(_, m)| m.len()).sum();
         let n_test = ((n as f64 * test_frac).round() as usize).min(n.saturating_sub(1));
         let n_valid = ((n as f64 * valid_frac).round() as usize).min(n.saturating_sub(1 + n_test));
-        split.test.extend(&idx[..n_test]);
-        split.valid.extend(&idx[n_test..n_test + n_valid]);
-        split.train.extend(&idx[n_test + n_valid..]);
+        // deal whole groups: a group goes to test, else valid, when it brings that side nearer
+        // its share (and leaves train a file); the rest to train
+        let (mut test, mut valid) = (0usize, 0usize);
+        for (_, members) in groups {
+            let k = members.len();
+            let nearer = |have: usize, share: usize| 2 * have + k < 2 * share;
+            let side = if nearer(test, n_test) && test + valid + k < n {
+                test += k;
+                &mut split.test
+            } else if nearer(valid, n_valid) && test + valid + k < n {
+                valid += k;
+                &mut split.valid
+            } else {
+                &mut split.train
+            };
+            side.extend(members);
+        }
     }
+    let grouped = ds.tracks.iter().any(|t| t.group != t.id);
     split.description = format!(
-        "random by file, stratified by label, seed {seed} (valid {:.0}%, test {:.0}%)",
+        "random by {}, stratified by label, seed {seed} (valid {:.0}%, test {:.0}%)",
+        if grouped {
+            "sub-folder (artist or album)"
+        } else {
+            "file"
+        },
         100.0 * valid_frac,
         100.0 * test_frac
     );
@@ -239,8 +280,10 @@ mod tests {
         let mut tracks = Vec::new();
         for (label, &n) in n_per_label.iter().enumerate() {
             for i in 0..n {
+                let id = format!("l{label}/l{label}.{i:05}");
                 tracks.push(Track {
-                    id: format!("l{label}.{i:05}"),
+                    group: id.clone(),
+                    id,
                     label,
                     path: PathBuf::new(),
                 });
@@ -251,6 +294,7 @@ mod tests {
             labels: (0..n_per_label.len()).map(|l| format!("l{l}")).collect(),
             tracks,
             is_gtzan: false,
+            skipped: Default::default(),
         }
     }
 
@@ -280,6 +324,43 @@ mod tests {
         );
         assert_eq!(s, random(&ds, 0.15, 0.15, 7));
         assert_ne!(s.train, random(&ds, 0.15, 0.15, 8).train);
+    }
+
+    #[test]
+    fn random_split_keeps_each_artist_or_album_on_one_side() {
+        let mut ds = toy(&[40, 40]);
+        // label 0: 8 albums of 5 tracks; label 1: flat files
+        for (i, t) in ds
+            .tracks
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, t)| t.label == 0)
+        {
+            t.group = format!("l0/album{}", i / 5);
+        }
+        for seed in 0..5 {
+            let s = random(&ds, 0.15, 0.15, seed);
+            let side = |i: usize| {
+                [&s.train, &s.valid, &s.test]
+                    .iter()
+                    .position(|v| v.contains(&i))
+                    .unwrap()
+            };
+            for a in 0..8 {
+                let sides: std::collections::BTreeSet<usize> =
+                    (a * 5..a * 5 + 5).map(side).collect();
+                assert_eq!(
+                    sides.len(),
+                    1,
+                    "seed {seed}: album {a} split over {sides:?}"
+                );
+            }
+            let of = |v: &[usize], l: usize| v.iter().filter(|&&i| ds.tracks[i].label == l).count();
+            // 15 % of 40 is 6: one 5-track album comes nearest
+            assert_eq!((of(&s.test, 0), of(&s.valid, 0)), (5, 5), "seed {seed}");
+            assert_eq!((of(&s.test, 1), of(&s.valid, 1)), (6, 6), "seed {seed}");
+            assert!(s.description.contains("sub-folder"), "{}", s.description);
+        }
     }
 
     #[test]

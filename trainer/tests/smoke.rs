@@ -632,3 +632,82 @@ fn the_pretrained_front_end_trains_exports_and_classifies_real_clips() {
         "tags of a metal clip: {tags:?}"
     );
 }
+
+#[test]
+fn a_music_folder_as_people_keep_it_trains() {
+    // Label/Artist/Album/NN - Title.wav, the same track names in every album and label
+    let tmp = tempfile::tempdir().unwrap();
+    let flat = tmp.path().join("flat");
+    synth(&flat, 2, 8);
+    let data = tmp.path().join("music");
+    for label in std::fs::read_dir(&flat).unwrap().map(|e| e.unwrap().path()) {
+        let mut files: Vec<_> = std::fs::read_dir(&label)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for (i, f) in files.iter().enumerate() {
+            let album = data
+                .join(label.file_name().unwrap())
+                .join(format!("Artist {}", i / 4))
+                .join("Album");
+            std::fs::create_dir_all(&album).unwrap();
+            std::fs::rename(f, album.join(format!("{:02} - Intro.wav", i % 4 + 1))).unwrap();
+        }
+        std::fs::write(
+            data.join(label.file_name().unwrap()).join("cover.jpg"),
+            b"not audio",
+        )
+        .unwrap();
+    }
+    let out = tmp.path().join("run");
+    ok(trainer()
+        .args(small_run_args(&data, &out, 1))
+        .output()
+        .unwrap());
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let files = |side: &str| -> u64 {
+        m["trained_on"][side]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum()
+    };
+    // every one of the 16 tracks is used (none lost to a name clash), whole artists per side
+    assert_eq!(
+        files("train_files") + files("valid_files") + m_test(&out),
+        16
+    );
+    let split = m["trained_on"]["split"].as_str().unwrap();
+    assert!(split.contains("sub-folder"), "{split}");
+    // the scan says what it found and skipped (not --quiet)
+    let text = ok(trainer()
+        .args(
+            small_run_args(&data, &tmp.path().join("run2"), 1)
+                .into_iter()
+                .filter(|a| a != "--quiet"),
+        )
+        .output()
+        .unwrap());
+    assert!(
+        text.contains("files per label") && text.contains("8 (8 in sub-folders)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("skipped 2 files that are not audio"),
+        "{text}"
+    );
+}
+
+/// Test tracks of a run (its report's test metrics, 0 without).
+fn m_test(out: &Path) -> u64 {
+    let r = report(out);
+    r["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["split"] == "test")
+        .map_or(0, |m| m["tracks"].as_u64().unwrap())
+}
