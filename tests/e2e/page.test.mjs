@@ -195,7 +195,7 @@ describe('the page with WebGPU available (SwiftShader in headless Chromium)', ()
     if (trainerBin()) {
       const dir = join(files, 'mine');
       execFileSync(trainerBin(), ['synth', '--out', join(dir, 'data'), '--classes', '3', '--per-class', '5', '--seconds', '4', '--seed', '5']);
-      execFileSync(trainerBin(), ['--data', join(dir, 'data'), '--split', 'random', '--epochs', '1', '--crops', '2',
+      execFileSync(trainerBin(), ['--heads', 'chroma,mel,mfcc', '--data', join(dir, 'data'), '--split', 'random', '--epochs', '1', '--crops', '2',
         '--channels', '4,8', '--hidden', '8', '--backend', 'flex', '--synthetic', '--no-cache', '--no-install', '--quiet', '--pcen',
         '--out', join(dir, 'run')], { cwd: ROOT });
       copyFileSync(join(dir, 'run', 'model.genre'), mine);

@@ -30,9 +30,12 @@ pub struct TrainArgs {
     pub split_dir: Option<PathBuf>,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Heads to use, comma-separated: chroma,mel,mfcc (the seed model's conv heads) and musicnn
-    /// (the pretrained front end's embedding, frozen).
-    #[arg(long, default_value = "chroma,mel,mfcc")]
+    /// Heads to use, comma-separated: musicnn (the pretrained front end's embedding, frozen: the
+    /// default) and chroma, mel, mfcc (the seed model's conv heads, trained from scratch:
+    /// `--heads chroma,mel,mfcc` is the seed model). The defaults of --hidden, --dropout,
+    /// --balance and --weight-decay follow: the recipe chosen for the front end alone, or the
+    /// seed model's when a conv head is in (BENCHMARKS.md).
+    #[arg(long, default_value = "musicnn")]
     pub heads: String,
     /// concat, average or sum.
     #[arg(long, default_value = "concat")]
@@ -41,11 +44,12 @@ pub struct TrainArgs {
     #[arg(long, default_value = "8,16,32,64")]
     pub channels: String,
     /// Width of the hidden layer after the fusion; 0: none (a linear classifier on the fused
-    /// embedding).
-    #[arg(long, default_value_t = 64)]
-    pub hidden: usize,
-    #[arg(long, default_value_t = 0.3)]
-    pub dropout: f64,
+    /// embedding). Default: 64.
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// Dropout before each fully connected layer. Default: 0.5 for the front end alone, else 0.3.
+    #[arg(long)]
+    pub dropout: Option<f64>,
     /// Heads whose input loses each band's mean over the segment, comma-separated, "all" or
     /// "none" (for MFCC this is cepstral mean normalisation; see ModelConfig::centred_heads).
     /// Centring all three was worth +14 points of valid track accuracy (BENCHMARKS.md).
@@ -74,8 +78,9 @@ pub struct TrainArgs {
     pub batch_size: usize,
     #[arg(long = "learning-rate", alias = "lr", default_value_t = 2e-3)]
     pub learning_rate: f64,
-    #[arg(long, default_value_t = 1e-2)]
-    pub weight_decay: f32,
+    /// AdamW's weight decay. Default: 0.1 for the front end alone, else 0.01.
+    #[arg(long)]
+    pub weight_decay: Option<f32>,
     /// Epochs without a better valid score before the run stops (half the default schedule:
     /// the learning rate must have come down before a stop can judge the recipe).
     #[arg(long, default_value_t = 30)]
@@ -83,11 +88,11 @@ pub struct TrainArgs {
     /// Random 3-s crops per training clip per epoch.
     #[arg(long, default_value_t = 8)]
     pub crops: usize,
-    /// Label sampling: 0 natural frequencies, 1 all labels equally often. 0.75 lifted the 5-fold
-    /// CV's balanced accuracy (66.7 % against 61.3 %) but cost valid track accuracy on three of
-    /// four seeds (mean 77.6 % against 81.8 %), so 0.5 stays (BENCHMARKS.md).
-    #[arg(long, default_value_t = 0.5)]
-    pub balance: f32,
+    /// Label sampling: 0 natural frequencies, 1 all labels equally often. Default 0.5. For the
+    /// seed model, 0.75 lifted the 5-fold CV's balanced accuracy (66.7 % against 61.3 %) but cost
+    /// valid track accuracy on three of four seeds (mean 77.6 % against 81.8 %) (BENCHMARKS.md).
+    #[arg(long)]
+    pub balance: Option<f32>,
     /// Label sampling for the last --late-balance-epochs epochs instead of --balance (deferred
     /// re-balancing: features learned on natural frequencies, the low-learning-rate end of the
     /// schedule re-balanced).
@@ -197,6 +202,37 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
+/// The defaults that depend on the heads, chosen on the 5-fold cross-validation (BENCHMARKS.md).
+pub struct Recipe {
+    pub hidden: usize,
+    pub dropout: f64,
+    pub weight_decay: f32,
+    pub balance: f32,
+}
+
+impl Recipe {
+    pub fn for_heads(heads: &[HeadKind]) -> Self {
+        if heads.iter().all(|h| !h.is_conv()) {
+            // the pretrained embedding alone: a small MLP, strongly regularised (a hidden layer of
+            // 256 did as well on the cross-validation but would take the page's model past 2 MB)
+            Self {
+                hidden: 64,
+                dropout: 0.5,
+                weight_decay: 0.1,
+                balance: 0.5,
+            }
+        } else {
+            // the seed model's recipe (issue 7), also for the fusion with the front end
+            Self {
+                hidden: 64,
+                dropout: 0.3,
+                weight_decay: 1e-2,
+                balance: 0.5,
+            }
+        }
+    }
+}
+
 pub fn parse_heads(s: &str) -> Result<Vec<HeadKind>> {
     s.split(',')
         .filter(|p| !p.trim().is_empty())
@@ -216,6 +252,7 @@ impl TrainArgs {
         let fusion = Fusion::parse(&self.fusion).ok_or_else(|| {
             anyhow::anyhow!("unknown --fusion {:?} (concat, average, sum)", self.fusion)
         })?;
+        let recipe = Recipe::for_heads(&heads);
         let mut model = ModelConfig::new(n_labels, &heads, fusion);
         model.channels = self
             .channels
@@ -226,8 +263,8 @@ impl TrainArgs {
                     .context("--channels takes numbers")
             })
             .collect::<Result<_>>()?;
-        model.hidden = self.hidden;
-        model.dropout = self.dropout;
+        model.hidden = self.hidden.unwrap_or(recipe.hidden);
+        model.dropout = self.dropout.unwrap_or(recipe.dropout);
         let head_list = |s: &str| -> Result<Vec<HeadKind>> {
             match s.trim() {
                 "none" => Ok(Vec::new()),
@@ -250,11 +287,11 @@ impl TrainArgs {
             epochs: self.epochs,
             batch_size: self.batch_size.max(1),
             learning_rate: self.learning_rate,
-            weight_decay: self.weight_decay,
+            weight_decay: self.weight_decay.unwrap_or(recipe.weight_decay),
             patience: self.patience.max(1),
             seed: self.seed,
             crops_per_clip: self.crops.max(1),
-            balance: self.balance.clamp(0.0, 1.0),
+            balance: self.balance.unwrap_or(recipe.balance).clamp(0.0, 1.0),
             late_balance: self.late_balance.clamp(0.0, 1.0),
             late_balance_epochs: self.late_balance_epochs,
             class_weights: self.class_weights,
