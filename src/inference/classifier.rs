@@ -8,7 +8,9 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::file::{LoadError, load_model};
 use super::input::build_input_with_embedding;
 use super::manifest::Manifest;
-use super::song::{SongJob, SongResult};
+use super::song::SongJob;
+#[cfg(not(target_arch = "wasm32"))]
+use super::song::SongResult;
 use crate::features::{FeatureExtractor, Features, LogMelExtractor, segment_into, segment_starts};
 use crate::model::GenreCnn;
 use crate::model::musicnn::{BANDS, FRAMES, Musicnn};

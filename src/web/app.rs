@@ -952,7 +952,7 @@ async fn classify_song() {
                 .into_data_async()
                 .await
                 .ok()
-                .and_then(|d| d.to_vec::<f32>().ok()),
+                .and_then(|d| d.try_to_vec::<f32>().ok()),
             None => None,
         };
         let values = match data.as_ref().ok().and_then(|d| d.as_slice::<f32>().ok()) {
