@@ -27,6 +27,14 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     pkg-config >/dev/null
 fi
 
+# sox and lame make the MP3s and 48 kHz WAVs that the page-vs-trainer test compares
+if ! command -v sox >/dev/null 2>&1 || ! command -v lame >/dev/null 2>&1; then
+  say "installing Debian packages: sox lame"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq sox lame >/dev/null
+fi
+
 mkdir -p "$TOOLS_DIR"
 if [ ! -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ] || [ ! -d "$TOOLS_DIR/node_modules/playwright-core" ]; then
   say "installing wasm-opt (binaryen@$BINARYEN_VERSION) and playwright-core from npm"

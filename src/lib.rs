@@ -1,8 +1,9 @@
 //! Music-genre classification, written once for the trainer (native) and the page (wasm):
-//! [`features`] turns audio into feature images, [`model`] is the multi-head CNN,
+//! [`audio`] decodes files to mono samples, [`resample`] is the one resampler, [`features`] turns audio into feature images, [`model`] is the multi-head CNN,
 //! [`inference`] loads an exported model and classifies segments and songs, [`live`] is the
 //! microphone's signal path (resampling, ring buffer, smoothing) outside the browser.
 
+pub mod audio;
 pub mod features;
 pub mod inference;
 pub mod live;

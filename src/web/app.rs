@@ -71,6 +71,8 @@ struct Song {
     name: String,
     samples: Rc<Vec<f32>>,
     channels: u32,
+    source_rate: u32,
+    decoded_by: audio::DecodedBy,
     decode_ms: f64,
     /// Filled once classified.
     result: Option<SongResult>,
@@ -771,7 +773,13 @@ async fn classify_file(file: File) {
 
     status(&format!("Decoding “{name}”…"));
     dom::yield_now().await;
-    let decoded = match audio::decode(buf).await {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    let decoded = match audio::decode(buf, ext.as_deref(), |f| {
+        progress(Some((f, 1.0)));
+        status(&format!("Decoding “{name}”… {:.0}%", 100.0 * f));
+    })
+    .await
+    {
         Ok(d) => d,
         Err(e) => {
             if let Some(u) = url {
@@ -780,7 +788,7 @@ async fn classify_file(file: File) {
             fail(
                 Some(&name),
                 &format!(
-                    "“{name}” could not be read as audio: the browser cannot decode it. It may not be an audio file, or it may be damaged or truncated. ({e})"
+                    "“{name}” could not be read as audio: neither the page's decoder nor the browser's can read it. It may not be an audio file, or it may be damaged or truncated. ({e})"
                 ),
             );
             return;
@@ -819,6 +827,8 @@ async fn classify_file(file: File) {
             name: name.clone(),
             samples: Rc::new(decoded.samples),
             channels: decoded.channels,
+            source_rate: decoded.source_rate,
+            decoded_by: decoded.by,
             decode_ms,
             result: None,
         });
@@ -829,10 +839,17 @@ async fn classify_file(file: File) {
 
 /// Classifies the current song on the current backend and shows the result.
 async fn classify_song() {
-    let Some((name, samples, channels, decode_ms)) = with(|a| {
-        a.song
-            .as_ref()
-            .map(|s| (s.name.clone(), s.samples.clone(), s.channels, s.decode_ms))
+    let Some((name, samples, channels, decode_ms, source_rate, decoded_by)) = with(|a| {
+        a.song.as_ref().map(|s| {
+            (
+                s.name.clone(),
+                s.samples.clone(),
+                s.channels,
+                s.decode_ms,
+                s.source_rate,
+                s.decoded_by,
+            )
+        })
     }) else {
         return;
     };
@@ -872,7 +889,7 @@ async fn classify_song() {
     let samples_front_end = match front_end_rate {
         Some(rate) => {
             status(&format!("Preparing “{name}” for the pretrained network…"));
-            Some(resample_yielding(&samples, SAMPLE_RATE, rate).await)
+            Some(audio::resample_yielding(&samples, SAMPLE_RATE, rate).await)
         }
         None => None,
     };
@@ -890,7 +907,7 @@ async fn classify_song() {
         .iter()
         .map(|&s| {
             let end = (s + seg_len).min(samples.len());
-            audio::rms(&samples[s.min(end)..end]) < SILENCE_RMS
+            crate::audio::rms(&samples[s.min(end)..end]) < SILENCE_RMS
         })
         .collect();
     progress(Some((0.0, total as f64)));
@@ -1064,6 +1081,8 @@ async fn classify_song() {
         "file": name,
         "duration_s": duration_s,
         "channels": channels,
+        "source_rate": source_rate,
+        "decoder": decoded_by.name(),
         "top": labels[top],
         "labels": labels,
         "probabilities": probabilities,
@@ -1111,23 +1130,6 @@ async fn classify_song() {
     progress(None);
     status("Done. Drop another song to classify it.");
     set_state("done");
-}
-
-/// `samples` at `to` Hz by the library's one resampler, one second of input at a time, handing the
-/// event loop back between blocks (a long song takes a second or more).
-async fn resample_yielding(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
-    let mut r = crate::resample::Resampler::new(from, to);
-    let mut out = Vec::with_capacity(crate::resample::output_len(samples.len(), from, to) + 1);
-    let mut t = now_ms();
-    for block in samples.chunks(from as usize) {
-        r.process(block, &mut out);
-        if now_ms() - t > 40.0 {
-            dom::yield_now().await;
-            t = now_ms();
-        }
-    }
-    r.flush(&mut out);
-    out
 }
 
 /// The `n` most probable of the front end's tags.

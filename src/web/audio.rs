@@ -1,21 +1,45 @@
 //! Decoding a file the person chose into the samples the features expect: mono `f32` at
-//! 22 050 Hz. The browser decodes (any format it knows: mp3, ogg, wav, flac, m4a, ...) and
-//! resamples: `decodeAudioData` of an `OfflineAudioContext` running at 22 050 Hz returns the
-//! audio at that rate. Channels are then averaged, as the trainer does.
+//! 22 050 Hz, by the library's decoder ([`crate::audio`]: the trainer's, so both see the same
+//! samples) and its one resampler, a few packets at a time with the event loop handed back
+//! between steps. Only what that decoder cannot read (Opus, WebM, HE-AAC, …) goes to the
+//! browser's decoder, at the rate the file declares (else 48 kHz), and is resampled here too, so
+//! the browser's resampler never decides the numbers.
 
 use js_sys::ArrayBuffer;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AudioBuffer, OfflineAudioContext};
 
-use super::dom;
+use super::dom::{self, now_ms};
+use crate::audio::{DecodeError, Decoding, RawAudio};
 use crate::features::SAMPLE_RATE;
+
+/// Which decoder read the file.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DecodedBy {
+    /// The library's (symphonia), as the trainer.
+    Library,
+    /// The browser's, for a format the library does not read.
+    Browser,
+}
+
+impl DecodedBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Library => "library",
+            Self::Browser => "browser",
+        }
+    }
+}
 
 pub struct Decoded {
     /// Mono samples at 22 050 Hz.
     pub samples: Vec<f32>,
     /// Channels of the file.
     pub channels: u32,
+    /// The file's own sample rate.
+    pub source_rate: u32,
+    pub by: DecodedBy,
 }
 
 impl Decoded {
@@ -24,17 +48,70 @@ impl Decoded {
     }
 }
 
-/// Decodes `bytes` (the whole file; the buffer is detached afterwards). The error says in
-/// words what went wrong.
-pub async fn decode(bytes: ArrayBuffer) -> Result<Decoded, String> {
+/// Decodes `bytes` (the whole file); `extension` helps the library's probe; `progress` gets the
+/// fraction done now and then. The error says in words what went wrong.
+pub async fn decode(
+    bytes: ArrayBuffer,
+    extension: Option<&str>,
+    mut progress: impl FnMut(f64),
+) -> Result<Decoded, String> {
+    let raw = match decode_library(&bytes, extension, &mut progress).await {
+        Ok(raw) => (raw, DecodedBy::Library),
+        Err(e) => {
+            let rate = match &e {
+                DecodeError::Codec { rate: Some(r), .. } => *r,
+                DecodeError::NotAudio(_) | DecodeError::Codec { .. } => 48_000,
+                // a file the library read but found broken: the browser will not do better
+                other => return Err(other.to_string()),
+            };
+            dom::log(&format!(
+                "library decoder: {e}; trying the browser's at {rate} Hz"
+            ));
+            (decode_browser(bytes, rate).await?, DecodedBy::Browser)
+        }
+    };
+    let (raw, by) = raw;
+    let channels = raw.channels as u32;
+    let source_rate = raw.rate;
+    let mut samples = resample_yielding(&raw.mono, raw.rate, SAMPLE_RATE).await;
+    crate::audio::sanitise(&mut samples);
+    Ok(Decoded {
+        samples,
+        channels,
+        source_rate,
+        by,
+    })
+}
+
+async fn decode_library(
+    bytes: &ArrayBuffer,
+    extension: Option<&str>,
+    progress: &mut impl FnMut(f64),
+) -> Result<RawAudio, DecodeError> {
+    let mut d = Decoding::start(js_sys::Uint8Array::new(bytes).to_vec(), extension)?;
+    let mut t = now_ms();
+    while d.step(16)? {
+        if now_ms() - t > 30.0 {
+            progress(d.progress());
+            dom::yield_now().await;
+            t = now_ms();
+        }
+    }
+    d.finish()
+}
+
+/// The browser's decoder, into an `OfflineAudioContext` at `rate` (the file's own, so that it
+/// does not resample), channels averaged.
+async fn decode_browser(bytes: ArrayBuffer, rate: u32) -> Result<RawAudio, String> {
+    let rate = rate.clamp(8_000, 384_000);
     let ctx = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(
         1,
         1,
-        SAMPLE_RATE as f32,
+        rate as f32,
     )
     .map_err(|e| {
         format!(
-            "this browser cannot decode audio at 22 050 Hz ({})",
+            "this browser cannot decode audio at {rate} Hz ({})",
             dom::js_error_text(&e)
         )
     })?;
@@ -48,31 +125,44 @@ pub async fn decode(bytes: ArrayBuffer) -> Result<Decoded, String> {
         .map_err(|_| "the browser returned no audio".to_string())?;
     let channels = buffer.number_of_channels();
     let n = buffer.length() as usize;
-    let mut samples = vec![0.0f32; n];
+    let mut mono = vec![0.0f32; n];
     for c in 0..channels {
         let data = buffer
             .get_channel_data(c)
             .map_err(|e| dom::js_error_text(&e))?;
-        for (m, x) in samples.iter_mut().zip(&data) {
+        for (m, x) in mono.iter_mut().zip(&data) {
             *m += x;
         }
     }
     if channels > 1 {
         let inv = 1.0 / channels as f32;
-        samples.iter_mut().for_each(|s| *s *= inv);
+        mono.iter_mut().for_each(|s| *s *= inv);
     }
-    for s in &mut samples {
-        if !s.is_finite() {
-            *s = 0.0;
-        }
-    }
-    Ok(Decoded { samples, channels })
+    Ok(RawAudio {
+        mono,
+        rate,
+        channels: channels as usize,
+        skipped_packets: 0,
+        declared_frames: None,
+    })
 }
 
-/// Root mean square of a slice (0 for an empty one).
-pub fn rms(x: &[f32]) -> f32 {
-    if x.is_empty() {
-        return 0.0;
+/// `samples` at `to` Hz by the library's one resampler, one second of input at a time, handing the
+/// event loop back between blocks (a long song takes a second or more). Equal rates pass through.
+pub async fn resample_yielding(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
+    if from == to {
+        return samples.to_vec();
     }
-    (x.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / x.len() as f64).sqrt() as f32
+    let mut r = crate::resample::Resampler::new(from, to);
+    let mut out = Vec::with_capacity(crate::resample::output_len(samples.len(), from, to) + 1);
+    let mut t = now_ms();
+    for block in samples.chunks(from as usize) {
+        r.process(block, &mut out);
+        if now_ms() - t > 40.0 {
+            dom::yield_now().await;
+            t = now_ms();
+        }
+    }
+    r.flush(&mut out);
+    out
 }

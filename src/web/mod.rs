@@ -1,13 +1,14 @@
 //! The page (wasm32 only): drop a song, see its genre.
 //!
 //! Everything the page does lives here, in Rust; `index.html` holds the static structure and
-//! `web/styles.css` the looks. The audio is decoded by the browser (Web Audio), the features and
-//! the model are the library's own code ([`crate::inference::Classifier`]), the same the trainer
-//! runs natively.
+//! `web/styles.css` the looks. The audio is decoded by the library's decoder ([`crate::audio`]),
+//! the features and the model are the library's own code ([`crate::inference::Classifier`]), the
+//! same the trainer runs natively.
 //!
 //! - [`backend`]: which burn device runs the model (WebGPU on a hardware adapter, else the CPU),
 //!   the start-up fallback and the lost-device fallback.
-//! - [`audio`]: `decodeAudioData` at 22 050 Hz, downmixed to mono.
+//! - [`audio`]: the library's decoder a few packets at a time (the browser's for formats it lacks),
+//!   downmixed to mono, resampled to 22 050 Hz by the one resampler.
 //! - [`app`]: the page's state machine (`data-state` = loading | ready | working | done | error),
 //!   model loading with progress, the classification loop, and the machine-readable result.
 //! - [`render`]: bars, timeline, legend and the feature pictures.

@@ -2,7 +2,9 @@
 // `trunk build --release --offline` (scripts/e2e.sh does both).
 //
 // What is checked: the model loads and the page says what it was trained on and which backend
-// runs; a real clip gets the same genre as the native trainer (probabilities within 1e-3); a
+// runs; a real clip gets the same genre as the native trainer (probabilities within 1e-3), and so
+// do MP3s (44.1 kHz stereo) and 48 kHz stereo WAVs made at test time from real clips, on every
+// segment (the page decodes and resamples with the trainer's code, not the browser's); a
 // file that is not audio gets a clear message and the page keeps working; a clip under 3 s is
 // classified with a warning, silence is called silence; without WebGPU (and with WebGPU
 // forced, and after a lost device) the answer is the same; no network request after load; a
@@ -12,7 +14,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   DATA, ROOT, classify, dropFile, launch, maxDiff, nativeClassify, openPage, serve, tempDir,
@@ -33,6 +35,22 @@ function gtzanClip() {
   }
   return null;
 }
+/** A few real clips of different genres (and one CC clip) to re-encode as people's files are. */
+function realClips() {
+  const out = [];
+  for (const genre of ['classical', 'metal', 'blues']) {
+    const dir = join(DATA, 'gtzan', genre);
+    if (!existsSync(dir)) continue;
+    const f = readdirSync(dir).filter((n) => /\.(ogg|wav|flac)$/.test(n)).sort()[1];
+    if (f) out.push(join(dir, f));
+  }
+  if (existsSync(CLIP)) out.push(CLIP);
+  return out;
+}
+const hasEncoders = ['sox', 'lame'].every((tool) => {
+  try { execFileSync('which', [tool], { stdio: 'ignore' }); return true; } catch { return false; }
+});
+const noEncoders = skipUnless(hasEncoders, 'no sox/lame (scripts/setup.sh installs them): MP3 and 48 kHz checks skipped');
 const SCREENSHOTS = process.env.GENRE_SCREENSHOT_DIR || '/tmp';
 
 let server;
@@ -101,6 +119,36 @@ describe('the page with WebGPU available (SwiftShader in headless Chromium)', ()
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a 390-px phone screen`);
     await page.setViewportSize({ width: 1000, height: 900 });
+  });
+
+  test('MP3s (128 kbps, 44.1 kHz stereo) and 48 kHz stereo WAVs made now from real clips get the trainer\'s answer on every segment', { skip: noData || noTrainer || noEncoders }, async () => {
+    const sources = realClips();
+    assert.ok(sources.length >= 3, `real clips to encode: ${sources}`);
+    for (const clip of sources) {
+      const base = join(files, basename(clip).replace(/\.[^.]+$/, ''));
+      // two different channels (the right one quieter), so that the downmix is exercised
+      execFileSync('sox', [clip, '-b', '16', '-r', '48000', `${base}-48k.wav`, 'remix', '1', '1v0.7']);
+      execFileSync('sox', [clip, '-b', '16', '-r', '44100', `${base}-44k.wav`, 'remix', '1', '1v0.7']);
+      execFileSync('lame', ['--quiet', '-b', '128', `${base}-44k.wav`, `${base}.mp3`]);
+      for (const [file, rate] of [[`${base}.mp3`, 44_100], [`${base}-48k.wav`, 48_000]]) {
+        const { state, result } = await classify(page, file);
+        assert.equal(state, 'done', JSON.stringify(result));
+        assert.equal(result.source_rate, rate, `${file}: the page read it at its own rate`);
+        assert.equal(result.channels, 2);
+        assert.equal(result.decoder, 'library', `${file}: decoded by the library, not the browser`);
+        const native = nativeClassify(file);
+        assert.equal(native.source_rate, rate);
+        const d = expectSameAsNative(result, native, file);
+        assert.equal(result.segments.length, native.segments.length, `${file}: segment count`);
+        let worst = 0;
+        result.segments.forEach((seg, i) => {
+          assert.equal(seg.top, native.segments[i], `${file}: segment ${i + 1}`);
+          worst = Math.max(worst, maxDiff(seg.probabilities, native.segment_probabilities[i]));
+        });
+        assert.ok(worst <= PROB_TOL, `${file}: a segment's probabilities differ by ${worst.toExponential(2)}`);
+        console.log(`# ${basename(file)} (${rate} Hz stereo): ${result.top}, ${result.segments.length} segments, max |Δp| song ${d.toExponential(2)}, segment ${worst.toExponential(2)}`);
+      }
+    }
   });
 
   test('a file that is not audio gets a clear message and the page keeps working', async () => {

@@ -101,14 +101,16 @@ pub fn classify(args: &ClassifyArgs) -> Result<()> {
     let k = clf.labels().len();
     let mut failed = 0;
     for file in &args.files {
-        let samples = match crate::decode::load_audio(file) {
-            Ok(s) => s,
+        let decoded = match crate::decode::load_audio_detailed(file) {
+            Ok(d) => d,
             Err(e) => {
                 eprintln!("error: {e:#}");
                 failed += 1;
                 continue;
             }
         };
+        let (source_rate, channels) = (decoded.source_rate, decoded.source_channels);
+        let samples = decoded.samples;
         let seg = clf.manifest.features.segment_samples;
         let short = samples.len() < seg;
         // the song pipeline the page runs
@@ -133,6 +135,8 @@ pub fn classify(args: &ClassifyArgs) -> Result<()> {
                     "segment_probabilities": probs.chunks(k).collect::<Vec<_>>(),
                     "tags": tags,
                     "short": short,
+                    "source_rate": source_rate,
+                    "channels": channels,
                 })
             );
         } else {

@@ -1,45 +1,16 @@
-//! Native audio decoding for the trainer: any file a user is likely to have (WAV, Ogg Vorbis, MP3,
-//! FLAC through symphonia; Sun/NeXT `.au` through a small parser of our own, because symphonia has
-//! none) becomes mono `f32` samples at [`TARGET_SAMPLE_RATE`] — the form the feature extractor
-//! expects.
-//!
-//! - Channels are downmixed by averaging them.
-//! - Other sample rates are converted with the library's one resampler (`genre::resample`: the
-//!   page and the microphone use the same, so that every path sees the same numbers); a file
-//!   already at 22 050 Hz is passed through as is.
-//! - A packet that fails to decode in the middle of a file is skipped (and counted); a file that
-//!   yields no samples at all is an error.
-//! - Every error names the file and says in plain words what is wrong with it.
+//! Native audio decoding for the trainer: a file on disk becomes mono `f32` samples at
+//! [`TARGET_SAMPLE_RATE`] through the library's decoder ([`genre::audio`]: symphonia for WAV, Ogg
+//! Vorbis, MP3, FLAC and M4A/AAC, a parser of its own for Sun `.au`, channels averaged, the one
+//! resampler), the same code the page runs in the browser. This module reads the file and puts
+//! its name into every error.
 
-use anyhow::{Context, Result, anyhow, bail};
-use std::fs::File;
-use std::io::Read;
+use anyhow::{Context, Result, anyhow};
 use std::path::Path;
-use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
-use symphonia::core::errors::Error as SymError;
-use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
+
+pub use genre::audio::Decoded;
 
 /// The sample rate every decoded file is converted to: the rate the features are defined at.
 pub const TARGET_SAMPLE_RATE: u32 = genre::features::SAMPLE_RATE;
-
-/// A decoded file before and after conversion, for callers that want to tell the user more.
-#[derive(Debug, Clone)]
-pub struct Decoded {
-    /// Mono samples at [`TARGET_SAMPLE_RATE`].
-    pub samples: Vec<f32>,
-    /// The file's own sample rate.
-    pub source_rate: u32,
-    /// The file's channel count (of its first decoded block).
-    pub source_channels: usize,
-    /// Packets that failed to decode and were skipped.
-    pub skipped_packets: usize,
-    /// The length the container declares, in frames at the source rate, when it declares one.
-    pub declared_frames: Option<u64>,
-}
 
 /// Decode `path` into mono `f32` samples at 22 050 Hz.
 pub fn load_audio(path: &Path) -> Result<Vec<f32>> {
@@ -49,315 +20,9 @@ pub fn load_audio(path: &Path) -> Result<Vec<f32>> {
 /// Like [`load_audio`], also reporting the source format and how many corrupt packets were skipped.
 pub fn load_audio_detailed(path: &Path) -> Result<Decoded> {
     let name = path.display();
-    let mut file = File::open(path).with_context(|| format!("{name}: cannot open the file"))?;
-    let mut magic = [0u8; 4];
-    let n = read_up_to(&mut file, &mut magic)
-        .with_context(|| format!("{name}: cannot read the file"))?;
-    if n == 0 {
-        bail!("{name}: the file is empty, so it contains no audio");
-    }
-    drop(file);
-
-    let raw = if magic == *b".snd" {
-        decode_au(path)?
-    } else {
-        decode_symphonia(path)?
-    };
-    if raw.mono.is_empty() {
-        bail!("{name}: contains no audio samples");
-    }
-    let mut samples = resample(&raw.mono, raw.rate, TARGET_SAMPLE_RATE).with_context(|| {
-        format!(
-            "{name}: cannot convert {} Hz to {TARGET_SAMPLE_RATE} Hz",
-            raw.rate
-        )
-    })?;
-    // A float file may hold NaN or infinities; features of them would be meaningless.
-    for s in &mut samples {
-        if !s.is_finite() {
-            *s = 0.0;
-        }
-    }
-    Ok(Decoded {
-        samples,
-        source_rate: raw.rate,
-        source_channels: raw.channels,
-        skipped_packets: raw.skipped,
-        declared_frames: raw.declared_frames,
-    })
-}
-
-/// Mono samples at the file's own rate.
-struct RawMono {
-    mono: Vec<f32>,
-    rate: u32,
-    channels: usize,
-    skipped: usize,
-    declared_frames: Option<u64>,
-}
-
-fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(k) => filled += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-/// Appends the average of the channels of each frame of `interleaved` to `mono`.
-fn downmix_into(interleaved: &[f32], channels: usize, mono: &mut Vec<f32>) {
-    if channels <= 1 {
-        mono.extend_from_slice(interleaved);
-        return;
-    }
-    let scale = 1.0 / channels as f32;
-    mono.extend(
-        interleaved
-            .chunks_exact(channels)
-            .map(|frame| frame.iter().sum::<f32>() * scale),
-    );
-}
-
-/// How many demuxer errors in a row we tolerate before giving up on the rest of a file.
-const MAX_CONSECUTIVE_READ_ERRORS: usize = 32;
-
-fn decode_symphonia(path: &Path) -> Result<RawMono> {
-    let name = path.display();
-    let file = File::open(path).with_context(|| format!("{name}: cannot open the file"))?;
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(ext);
-    }
-    let format_opts = FormatOptions {
-        enable_gapless: true,
-        ..Default::default()
-    };
-    let probed = symphonia::default::get_probe()
-        .format(&hint, mss, &format_opts, &MetadataOptions::default())
-        .map_err(|e| match e {
-            SymError::IoError(io) => {
-                anyhow!("{name}: not an audio file symphonia can decode (reading it failed: {io})")
-            }
-            other => anyhow!(
-                "{name}: not an audio file symphonia can decode (wav, ogg/vorbis, mp3, flac or Sun .au are read): {other}"
-            ),
-        })?;
-    let mut format = probed.format;
-    let track = format
-        .tracks()
-        .iter()
-        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
-        .ok_or_else(|| anyhow!("{name}: the container holds no audio track"))?;
-    let track_id = track.id;
-    let declared_frames = track.codec_params.n_frames;
-    let mut decoder = symphonia::default::get_codecs()
-        .make(&track.codec_params, &DecoderOptions::default())
-        .map_err(|e| anyhow!("{name}: its audio codec is not supported ({e})"))?;
-
-    let mut mono = Vec::new();
-    if let Some(frames) = track.codec_params.n_frames {
-        // Reserve for the expected length, but never trust a header with gigabytes.
-        mono.reserve(frames.min(48_000 * 60 * 20) as usize);
-    }
-    let mut rate: Option<u32> = None;
-    let mut channels = 0usize;
-    let mut skipped = 0usize;
-    let mut read_errors = 0usize;
-    let mut sample_buf: Option<SampleBuffer<f32>> = None;
-
-    loop {
-        let packet = match format.next_packet() {
-            Ok(p) => {
-                read_errors = 0;
-                p
-            }
-            // The normal end of a stream, or a truncated file: keep what was decoded.
-            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            // A new chained stream begins; we only read the first.
-            Err(SymError::ResetRequired) => break,
-            Err(SymError::DecodeError(_)) => {
-                read_errors += 1;
-                skipped += 1;
-                if read_errors >= MAX_CONSECUTIVE_READ_ERRORS {
-                    break;
-                }
-                continue;
-            }
-            Err(e) => {
-                if mono.is_empty() {
-                    bail!("{name}: cannot read the audio stream ({e})");
-                }
-                // Damage near the end: keep what came before it.
-                skipped += 1;
-                break;
-            }
-        };
-        if packet.track_id() != track_id {
-            continue;
-        }
-        let decoded = match decoder.decode(&packet) {
-            Ok(d) => d,
-            Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => {
-                skipped += 1;
-                continue;
-            }
-            Err(SymError::ResetRequired) => break,
-            Err(e) => bail!("{name}: cannot decode its audio ({e})"),
-        };
-        let spec = *decoded.spec();
-        let frames = decoded.frames();
-        if frames == 0 {
-            continue;
-        }
-        match rate {
-            None => {
-                rate = Some(spec.rate);
-                channels = spec.channels.count();
-            }
-            Some(r) if r != spec.rate => bail!(
-                "{name}: the sample rate changes in the middle of the file ({r} Hz, then {} Hz)",
-                spec.rate
-            ),
-            Some(_) => {}
-        }
-        let needed = decoded.capacity() as u64;
-        let buf = match &mut sample_buf {
-            Some(b) if b.capacity() >= frames * spec.channels.count() => b,
-            _ => sample_buf.insert(SampleBuffer::<f32>::new(needed, spec)),
-        };
-        buf.copy_interleaved_ref(decoded);
-        downmix_into(buf.samples(), spec.channels.count(), &mut mono);
-    }
-
-    let rate = rate
-        .ok_or_else(|| anyhow!("{name}: contains no audio samples (no packet could be decoded)"))?;
-    if rate == 0 {
-        bail!("{name}: declares a sample rate of 0 Hz");
-    }
-    Ok(RawMono {
-        mono,
-        rate,
-        channels,
-        skipped,
-        declared_frames,
-    })
-}
-
-/// Sun/NeXT `.au`: a big-endian header (`.snd`, data offset, data size, encoding, rate, channels)
-/// followed by big-endian samples. GTZAN's original files are 16-bit linear PCM.
-fn decode_au(path: &Path) -> Result<RawMono> {
-    let name = path.display();
-    let bytes = std::fs::read(path).with_context(|| format!("{name}: cannot read the file"))?;
-    parse_au(&bytes).map_err(|e| anyhow!("{name}: {e}"))
-}
-
-fn parse_au(bytes: &[u8]) -> Result<RawMono> {
-    if bytes.len() < 24 || &bytes[0..4] != b".snd" {
-        bail!("not a valid Sun .au file (its header is shorter than 24 bytes)");
-    }
-    let word = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
-    let offset = word(4) as usize;
-    let size = word(8);
-    let encoding = word(12);
-    let rate = word(16);
-    let channels = word(20) as usize;
-    if offset < 24 || offset > bytes.len() {
-        bail!("not a valid Sun .au file (its data offset {offset} lies outside the file)");
-    }
-    if rate == 0 {
-        bail!("a Sun .au file that declares a sample rate of 0 Hz");
-    }
-    if channels == 0 || channels > 64 {
-        bail!("a Sun .au file that declares {channels} channels");
-    }
-    let available = bytes.len() - offset;
-    let len = if size == u32::MAX {
-        available
-    } else {
-        (size as usize).min(available)
-    };
-    let data = &bytes[offset..offset + len];
-    let interleaved: Vec<f32> = match encoding {
-        1 => data
-            .iter()
-            .map(|&b| ulaw_to_linear(b) as f32 / 32768.0)
-            .collect(),
-        2 => data.iter().map(|&b| b as i8 as f32 / 128.0).collect(),
-        3 => data
-            .chunks_exact(2)
-            .map(|c| i16::from_be_bytes([c[0], c[1]]) as f32 / 32768.0)
-            .collect(),
-        4 => data
-            .chunks_exact(3)
-            .map(|c| (i32::from_be_bytes([c[0], c[1], c[2], 0]) >> 8) as f32 / 8_388_608.0)
-            .collect(),
-        5 => data
-            .chunks_exact(4)
-            .map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]]) as f32 / 2_147_483_648.0)
-            .collect(),
-        6 => data
-            .chunks_exact(4)
-            .map(|c| f32::from_be_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-        7 => data
-            .chunks_exact(8)
-            .map(|c| f64::from_be_bytes(c.try_into().expect("8 bytes")) as f32)
-            .collect(),
-        27 => data
-            .iter()
-            .map(|&b| alaw_to_linear(b) as f32 / 32768.0)
-            .collect(),
-        other => bail!(
-            "a Sun .au file with encoding {other}, which is not supported \
-             (supported: 8/16/24/32-bit linear PCM, 32/64-bit float, mu-law, A-law)"
-        ),
-    };
-    // Drop a trailing partial frame.
-    let whole = interleaved.len() / channels * channels;
-    let mut mono = Vec::with_capacity(whole / channels);
-    downmix_into(&interleaved[..whole], channels, &mut mono);
-    Ok(RawMono {
-        declared_frames: (size != u32::MAX).then_some(mono.len() as u64),
-        mono,
-        rate,
-        channels,
-        skipped: 0,
-    })
-}
-
-/// ITU-T G.711 mu-law to 16-bit linear.
-fn ulaw_to_linear(u: u8) -> i16 {
-    let u = !u;
-    let t = ((((u & 0x0f) as i32) << 3) + 0x84) << ((u >> 4) & 0x07);
-    (if u & 0x80 != 0 { 0x84 - t } else { t - 0x84 }) as i16
-}
-
-/// ITU-T G.711 A-law to 16-bit linear.
-fn alaw_to_linear(a: u8) -> i16 {
-    let a = a ^ 0x55;
-    let mut t = ((a & 0x0f) as i32) << 4;
-    match (a >> 4) & 0x07 {
-        0 => t += 8,
-        1 => t += 0x108,
-        seg => t = (t + 0x108) << (seg - 1),
-    }
-    (if a & 0x80 != 0 { t } else { -t }) as i16
-}
-
-/// Resample mono `samples` from `from_hz` to `to_hz` with the library's one resampler
-/// ([`genre::resample`], the one the page and the microphone use): `ceil(len · to_hz / from_hz)`
-/// samples (librosa's convention), aligned with the input. Equal rates return the input unchanged.
-pub fn resample(samples: &[f32], from_hz: u32, to_hz: u32) -> Result<Vec<f32>> {
-    if from_hz == 0 || to_hz == 0 {
-        bail!("cannot resample from {from_hz} Hz to {to_hz} Hz: a sample rate must be above 0");
-    }
-    Ok(genre::resample::resample(samples, from_hz, to_hz))
+    let bytes = std::fs::read(path).with_context(|| format!("{name}: cannot open the file"))?;
+    let ext = path.extension().and_then(|e| e.to_str());
+    genre::audio::decode(bytes, ext, TARGET_SAMPLE_RATE).map_err(|e| anyhow!("{name}: {e}"))
 }
 
 #[cfg(test)]
@@ -475,7 +140,7 @@ mod tests {
     fn downsampling_removes_content_above_the_new_nyquist() {
         // 15 kHz at 44.1 kHz must vanish at 22.05 kHz (it would alias to 7.05 kHz otherwise).
         let x = sine(15_000.0, 44_100, 44_100, 0.5);
-        let y = resample(&x, 44_100, 22_050).unwrap();
+        let y = genre::resample::resample(&x, 44_100, 22_050);
         let alias = dft_mag(&y[1024..y.len() - 1024], 7_050.0, 22_050);
         assert!(alias < 0.005, "aliased energy {alias}");
     }
@@ -483,12 +148,11 @@ mod tests {
     #[test]
     fn resample_lengths_follow_librosa() {
         let x = vec![0.1f32; 48_001];
-        assert_eq!(resample(&x, 48_000, 22_050).unwrap().len(), 22_051);
-        assert_eq!(resample(&x, 22_050, 22_050).unwrap().len(), 48_001);
-        assert_eq!(resample(&x[..10], 8_000, 22_050).unwrap().len(), 28);
-        assert!(resample(&x, 0, 22_050).is_err());
+        assert_eq!(genre::resample::resample(&x, 48_000, 22_050).len(), 22_051);
+        assert_eq!(genre::resample::resample(&x, 22_050, 22_050).len(), 48_001);
+        assert_eq!(genre::resample::resample(&x[..10], 8_000, 22_050).len(), 28);
         // A constant stays constant away from the edges (no gain error).
-        let y = resample(&x, 48_000, 22_050).unwrap();
+        let y = genre::resample::resample(&x, 48_000, 22_050);
         assert!(y[2000..20_000].iter().all(|v| (v - 0.1).abs() < 1e-3));
     }
 
@@ -540,18 +204,6 @@ mod tests {
         let y = load_audio(&path).unwrap();
         assert_eq!(y.len(), 22_050);
         assert!((y[11_000] - 0.25).abs() < 1e-3, "{}", y[11_000]);
-    }
-
-    #[test]
-    fn g711_tables() {
-        assert_eq!(ulaw_to_linear(0xff), 0);
-        assert_eq!(ulaw_to_linear(0x7f), 0);
-        assert_eq!(ulaw_to_linear(0x00), -32124);
-        assert_eq!(ulaw_to_linear(0x80), 32124);
-        assert_eq!(alaw_to_linear(0xd5), 8);
-        assert_eq!(alaw_to_linear(0x55), -8);
-        assert_eq!(alaw_to_linear(0xaa), 32256);
-        assert_eq!(alaw_to_linear(0x2a), -32256);
     }
 
     #[test]
