@@ -147,7 +147,7 @@ impl FeatureParams {
 
 /// One input's three feature images, each row-major `[bands × frames]`: element `(band, t)` is at
 /// `band * n_frames + t`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Features {
     /// Number of frames `T` (130 for a 3-s segment).
     pub n_frames: usize,

@@ -5,8 +5,10 @@
 //! shown), `error` (the last action failed; the page still takes the next file).
 //! `<script type="application/json" id="result">` holds the last result (or error) as JSON.
 //!
-//! The work runs on the main thread in batches and hands the event loop back between them (and
-//! every ~40 ms while computing features), so the page repaints its progress and stays usable.
+//! The page decodes (a few packets at a time) and draws; the engine ([`super::engine`], a Web
+//! Worker reached through [`super::client`]) computes the features and runs the model, so the
+//! page stays usable however long the song. A new song dropped while one is being classified
+//! cancels it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,19 +23,17 @@ use web_sys::{
 };
 
 use super::audio;
-use super::backend::{self, Choice, DEFAULT_CPU, Kind};
+use super::backend::{Choice, DEFAULT_CPU, Kind};
+use super::client;
 use super::dom::{self, by_id, now_ms, set_hidden, set_text};
+use super::protocol::{BackendState, Progress, Reply, Request, WindowOutcome};
 use super::render::{self, SegmentResult};
 use super::store;
 use crate::features::SAMPLE_RATE;
-use crate::inference::{Classifier, MAGIC, Manifest, argmax, decode_model_file};
+use crate::inference::{MAGIC, Manifest, argmax, decode_model_file};
 
 /// Where the shipped model is, relative to the page.
 const MODEL_URL: &str = "model/model.genre";
-/// Segments per forward pass.
-const BATCH: usize = 16;
-/// Segments of the first forward pass of a model with the pretrained front end: a spread of the song.
-const FIRST_BATCH: usize = 4;
 /// Longest song the page takes, in seconds (the decoded audio is kept in memory).
 pub const MAX_DURATION_S: f64 = 20.0 * 60.0;
 /// Largest file the page reads at all.
@@ -41,8 +41,6 @@ const MAX_FILE_BYTES: f64 = 1024.0 * 1024.0 * 1024.0;
 /// Below this top probability (calibrated, when the model carries a calibration) the page says the
 /// song fits none of the labels well.
 const FITS_NONE_BELOW: f32 = 0.5;
-/// A segment whose RMS is below this (−60 dBFS) counts as near-silent.
-const SILENCE_RMS: f32 = 1e-3;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Source {
@@ -93,8 +91,11 @@ struct SongResult {
 #[derive(Default)]
 struct App {
     model: Option<Model>,
-    classifier: Option<Classifier>,
+    /// The engine has `model` loaded.
+    engine_ready: bool,
     running: Option<Kind>,
+    /// The engine request of the song being classified (to cancel it).
+    job: Option<u32>,
     choice: Option<Choice>,
     busy: bool,
     song: Option<Song>,
@@ -192,6 +193,12 @@ pub async fn run() {
     with(|a| a.choice = Some(choice));
     set_state("loading");
     progress(Some((0.0, 0.0)));
+    status("Starting the page's engine…");
+    if let Err(e) = client::start().await {
+        fail(None, &e);
+        status("The page cannot classify without its engine.");
+        return;
+    }
 
     let model = match initial_model().await {
         Ok(m) => m,
@@ -356,129 +363,45 @@ fn show_backend(kind: Kind, detail: &str) {
     }));
 }
 
-/// Starts the backend `choice` resolves to, with the model loaded on it. WebGPU that fails to
-/// start falls back to the CPU with a notice.
+/// Shows the backend a reply says is running (and why, when it is not what was asked for).
+fn apply_backend(b: &BackendState) {
+    let kind = Kind::from_name(&b.kind).unwrap_or(DEFAULT_CPU);
+    with(|a| a.running = Some(kind));
+    show_backend(kind, &b.detail);
+    backend_notice(b.notice.as_deref());
+}
+
+/// Loads `bytes` in the engine on `choice` (`None`: the backend running now). WebGPU that fails
+/// to start falls back to the CPU with a notice; on failure the engine keeps its model.
+async fn load_in_engine(bytes: &[u8], choice: Option<Choice>) -> Result<(), String> {
+    let req = Request::Load {
+        choice: choice.map(|c| c.as_str().to_string()),
+    };
+    match client::request(&req, None, Some(bytes)).await {
+        Reply::Loaded { backend } => {
+            apply_backend(&backend);
+            with(|a| a.engine_ready = true);
+            Ok(())
+        }
+        Reply::Error { message, backend } => {
+            if let Some(b) = backend {
+                apply_backend(&b);
+            }
+            Err(message)
+        }
+        other => Err(format!("the page's engine answered {other:?}")),
+    }
+}
+
+/// Starts the backend `choice` resolves to, with the model loaded on it.
 async fn start_backend(choice: Choice) -> Result<(), String> {
     let bytes = with(|a| a.model.as_ref().map(|m| m.bytes.clone())).ok_or("no model is loaded")?;
     status("Starting the backend…");
     with(|a| {
-        a.classifier = None;
+        a.engine_ready = false;
         a.running = None;
     });
-    let mut notice: Option<String> = None;
-    let mut detail = String::new();
-    let mut kind = match choice {
-        Choice::Ndarray => Kind::Ndarray,
-        Choice::Flex => Kind::Flex,
-        Choice::WebGpu => Kind::WebGpu,
-        Choice::Auto => {
-            let probe = backend::probe_adapter().await;
-            if backend::gpu_lost() {
-                notice = Some(format!(
-                    "WebGPU was lost earlier ({}): running on the CPU.",
-                    backend::gpu_lost_reason()
-                ));
-                DEFAULT_CPU
-            } else if probe.available && !probe.software {
-                detail = probe.description.clone();
-                Kind::WebGpu
-            } else if probe.available {
-                notice = Some(format!(
-                    "The only WebGPU adapter here is a software one ({}), slower than the CPU: running on the CPU. Pick WebGPU in the switch to use it anyway.",
-                    probe.description
-                ));
-                DEFAULT_CPU
-            } else {
-                notice = Some(format!("No WebGPU ({}): running on the CPU.", probe.reason));
-                DEFAULT_CPU
-            }
-        }
-    };
-    if kind == Kind::WebGpu {
-        if detail.is_empty() {
-            let probe = backend::probe_adapter().await;
-            detail = probe.description;
-        }
-        match start_gpu(&bytes).await {
-            Ok(classifier) => {
-                with(|a| {
-                    a.classifier = Some(classifier);
-                    a.running = Some(Kind::WebGpu);
-                });
-            }
-            Err(e) => {
-                notice = Some(format!("{e}. Running on the CPU instead."));
-                kind = DEFAULT_CPU;
-                detail.clear();
-            }
-        }
-    }
-    if kind.is_cpu() {
-        let mut classifier = Classifier::from_bytes(&bytes, &kind.cpu_device())
-            .map_err(|e| format!("The model cannot be loaded: {e}"))?;
-        warm_up(&mut classifier).await;
-        with(|a| {
-            a.classifier = Some(classifier);
-            a.running = Some(kind);
-        });
-    }
-    show_backend(kind, &detail);
-    backend_notice(notice.as_deref());
-    Ok(())
-}
-
-/// A few forward passes on a silent segment while the page is still loading: the browser
-/// optimises the hot wasm functions (it compiles them fast first, well once they run often)
-/// now rather than during the first song.
-async fn warm_up(classifier: &mut Classifier) {
-    let silence = vec![0.0f32; classifier.manifest.features.segment_samples];
-    let s = classifier.window_input(&silence);
-    // the pretrained front end costs ~0.3 s a segment on the CPU: once is enough for it
-    let rounds = if classifier.has_front_end() { 1 } else { 3 };
-    for _ in 0..rounds {
-        let _ = classifier.forward(&[&s, &s]).logits.into_data_async().await;
-        dom::yield_now().await;
-    }
-}
-
-/// The model on WebGPU, checked with one forward pass (which also compiles the shaders).
-async fn start_gpu(bytes: &[u8]) -> Result<Classifier, String> {
-    let device = backend::gpu_device().await?;
-    let mut classifier = Classifier::from_bytes(bytes, &device)
-        .map_err(|e| format!("The model cannot be loaded on WebGPU: {e}"))?;
-    let silence = vec![0.0f32; classifier.manifest.features.segment_samples];
-    let s = classifier.window_input(&silence);
-    let data = classifier
-        .forward(&[&s])
-        .logits
-        .into_data_async()
-        .await
-        .map_err(|e| format!("WebGPU failed its first run ({e:?})"))?;
-    let ok = data
-        .as_slice::<f32>()
-        .map(|v| v.iter().all(|x| x.is_finite()))
-        .unwrap_or(false);
-    if !ok || backend::gpu_lost() {
-        return Err("WebGPU gave no usable numbers on its first run".into());
-    }
-    Ok(classifier)
-}
-
-/// After a lost WebGPU device: the model on the CPU, with a notice.
-fn fall_back_to_cpu() -> Result<(), String> {
-    let bytes = with(|a| a.model.as_ref().map(|m| m.bytes.clone())).ok_or("no model is loaded")?;
-    let classifier = Classifier::from_bytes(&bytes, &DEFAULT_CPU.cpu_device())
-        .map_err(|e| format!("The model cannot be loaded: {e}"))?;
-    with(|a| {
-        a.classifier = Some(classifier);
-        a.running = Some(DEFAULT_CPU);
-    });
-    show_backend(DEFAULT_CPU, "");
-    backend_notice(Some(&format!(
-        "The WebGPU device was lost ({}): switched to the CPU without reloading. Reload the page to try WebGPU again.",
-        backend::gpu_lost_reason()
-    )));
-    Ok(())
+    load_in_engine(&bytes, Some(choice)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -626,8 +549,19 @@ fn on_file(file: File) {
         on_model_file(file);
         return;
     }
-    if with(|a| a.model.is_none() || a.classifier.is_none()) && !with(|a| a.busy) {
+    if with(|a| a.model.is_none() || !a.engine_ready) && !with(|a| a.busy) {
         show_error("No model is loaded, so nothing can be classified. Reload the page.");
+        return;
+    }
+    // a song being classified gives way to the new one
+    if let Some(job) = with(|a| a.job) {
+        let _ = client::send(&Request::Cancel { job }, None, None, None);
+        spawn_local(async move {
+            while with(|a| a.busy) {
+                dom::sleep_ms(5).await;
+            }
+            exclusive(classify_file(file));
+        });
         return;
     }
     exclusive(classify_file(file));
@@ -772,6 +706,7 @@ async fn classify_file(file: File) {
     }
 
     status(&format!("Decoding “{name}”…"));
+    dom::mark("genre:read");
     dom::yield_now().await;
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     let decoded = match audio::decode(buf, ext.as_deref(), |f| {
@@ -795,6 +730,8 @@ async fn classify_file(file: File) {
         }
     };
     let decode_ms = now_ms() - t0;
+    dom::mark("genre:decoded");
+    dom::yield_now().await;
     let fail_with = |msg: String| {
         if let Some(u) = &url {
             web_sys::Url::revoke_object_url(u).ok();
@@ -855,14 +792,15 @@ async fn classify_song() {
     };
     set_state("working");
     let t_start = now_ms();
-    let Some((seg_len, labels, real_music, front_end_rate)) = with(|a| {
-        let c = a.classifier.as_ref()?;
-        Some((
-            c.manifest.features.segment_samples,
-            c.labels().to_vec(),
-            c.manifest.trained_on.real_music,
-            c.manifest.front_end.as_ref().map(|f| f.input.sample_rate),
-        ))
+    let Some((seg_len, labels, real_music)) = with(|a| {
+        let m = &a.model.as_ref()?.manifest;
+        a.engine_ready.then(|| {
+            (
+                m.features.segment_samples,
+                m.labels.clone(),
+                m.trained_on.real_music,
+            )
+        })
     }) else {
         fail(
             Some(&name),
@@ -879,157 +817,85 @@ async fn classify_song() {
         ));
     }
 
-    let mut timings = Timings {
-        decode_ms,
-        ..Default::default()
-    };
-    // the pretrained front end's 16 kHz view of the song, by the library's one resampler, in
-    // blocks that hand the event loop back
-    let t = now_ms();
-    let samples_front_end = match front_end_rate {
-        Some(rate) => {
-            status(&format!("Preparing “{name}” for the pretrained network…"));
-            Some(audio::resample_yielding(&samples, SAMPLE_RATE, rate).await)
+    progress(Some((0.0, 0.0)));
+    status(&format!("Classifying “{name}”…"));
+    // progress from the engine: a spread of segments first, so the overall answer comes early
+    let (name2, labels2) = (name.clone(), labels.clone());
+    let on_progress = move |p: Progress| {
+        if p.total == 0 {
+            status(&format!("Preparing “{name2}” for the pretrained network…"));
+            return;
         }
-        None => None,
-    };
-    timings.features_ms += now_ms() - t;
-    let song = crate::inference::SongAudio {
-        samples: samples.to_vec(),
-        samples_front_end,
-    };
-    let Some((starts, mut job)) = with(|a| a.classifier.as_ref().map(|c| c.song_job(&song, true)))
-    else {
-        return fail(Some(&name), "The backend stopped while classifying.");
-    };
-    let total = starts.len();
-    let silent: Vec<bool> = starts
-        .iter()
-        .map(|&s| {
-            let end = (s + seg_len).min(samples.len());
-            crate::audio::rms(&samples[s.min(end)..end]) < SILENCE_RMS
-        })
-        .collect();
-    progress(Some((0.0, total as f64)));
-    status(&format!("Classifying “{name}”: 0 of {total} segments…"));
-    dom::yield_now().await;
-
-    // A spread of segments first (the song's overall answer after the first batches), then the rest.
-    // With the pretrained front end (~0.3 s a segment on the CPU) the first batch is small, so that
-    // a first answer shows in about a second.
-    let mut batch_size = if front_end_rate.is_some() {
-        FIRST_BATCH
-    } else {
-        BATCH
-    };
-    let mut pending: Vec<usize> = Vec::new();
-    loop {
-        if pending.is_empty() {
-            pending = job.next_batch(batch_size);
-            batch_size = BATCH;
-            if pending.is_empty() {
-                break;
-            }
-        }
-        if with(|a| a.running) == Some(Kind::WebGpu)
-            && backend::gpu_lost()
-            && let Err(e) = fall_back_to_cpu()
-        {
-            return fail(Some(&name), &e);
-        }
-        // features, handing the event loop back every ~40 ms
-        let mut t = now_ms();
-        let mut inputs = Vec::with_capacity(pending.len());
-        for &i in &pending {
-            let Some(input) = with(|a| {
-                a.classifier
-                    .as_mut()
-                    .map(|c| c.segment_input(&song, starts[i]))
-            }) else {
-                return fail(Some(&name), "The backend stopped while classifying.");
-            };
-            inputs.push(input);
-            if now_ms() - t > 40.0 {
-                timings.features_ms += now_ms() - t;
-                dom::yield_now().await;
-                t = now_ms();
-            }
-        }
-        timings.features_ms += now_ms() - t;
-        // inference
-        let t = now_ms();
-        let running = with(|a| a.running);
-        let refs: Vec<&crate::inference::SegmentInput> = inputs.iter().collect();
-        let Some(out) = with(|a| a.classifier.as_ref().map(|c| c.forward(&refs))) else {
-            return fail(Some(&name), "The backend stopped while classifying.");
-        };
-        let data = out.logits.into_data_async().await;
-        let tags = match out.taggram {
-            Some(t) => t
-                .into_data_async()
-                .await
-                .ok()
-                .and_then(|d| d.try_to_vec::<f32>().ok()),
-            None => None,
-        };
-        let values = match data.as_ref().ok().and_then(|d| d.as_slice::<f32>().ok()) {
-            Some(v)
-                if v.len() == pending.len() * labels.len()
-                    && v.iter().all(|x| x.is_finite())
-                    && !(running == Some(Kind::WebGpu) && backend::gpu_lost()) =>
-            {
-                v.to_vec()
-            }
-            _ if running == Some(Kind::WebGpu) => {
-                // The GPU failed under us: redo this batch on the CPU.
-                let why = match data.err() {
-                    Some(e) => format!("a run failed: {e:?}"),
-                    None => "a run gave no usable numbers".to_string(),
-                };
-                if !backend::gpu_lost() {
-                    backend::mark_lost(why);
-                }
-                if let Err(e) = fall_back_to_cpu() {
-                    return fail(Some(&name), &e);
-                }
-                continue;
-            }
-            _ => {
-                return fail(
-                    Some(&name),
-                    &format!("The model failed on this song: {:?}", data.err()),
-                );
-            }
-        };
-        timings.inference_ms += now_ms() - t;
-        job.accept(&pending, &values, tags.as_deref());
-        pending.clear();
-        let partial = job.result();
-        progress(Some((partial.done as f64, total as f64)));
-        if let Some(top) = partial.top() {
-            render::bars(&labels, &partial.probabilities);
-            timings.first_answer_ms.get_or_insert(now_ms() - t_start);
+        progress(Some((p.done as f64, p.total as f64)));
+        if p.probabilities.is_empty() {
             status(&format!(
-                "Classifying “{name}”: {} of {total} segments… so far {} ({})",
-                partial.done,
-                labels[top],
-                render::percent(partial.probabilities[top])
+                "Classifying “{name2}”: 0 of {} segments…",
+                p.total
             ));
+            return;
         }
-        dom::yield_now().await;
-    }
-    let finished = job.result();
-    let probs_all = finished.finished_rows();
-    let n_classes = labels.len();
-    timings.total_ms = decode_ms + now_ms() - t_start;
-
-    let probabilities = finished.probabilities.clone();
-    let tags: Option<Vec<(&'static str, f32)>> = finished.tags.as_ref().map(|t| top_tags(t, 5));
+        let top = argmax(&p.probabilities);
+        render::bars(&labels2, &p.probabilities);
+        status(&format!(
+            "Classifying “{name2}”: {} of {} segments… so far {} ({})",
+            p.done,
+            p.total,
+            labels2[top],
+            render::percent(p.probabilities[top])
+        ));
+    };
+    let samples_js = client::float32_yielding(&samples).await;
+    let (id, reply) = client::send(
+        &Request::Classify,
+        Some(samples_js),
+        None,
+        Some(Box::new(on_progress)),
+    );
+    with(|a| a.job = Some(id));
+    dom::mark("genre:sent");
+    let reply = reply.await;
+    dom::mark("genre:classified");
+    with(|a| {
+        if a.job == Some(id) {
+            a.job = None;
+        }
+    });
+    let outcome = match reply {
+        Reply::Song { outcome, backend } => {
+            apply_backend(&backend);
+            outcome
+        }
+        // a newer song took over
+        Reply::Cancelled => return,
+        Reply::Error { message, backend } => {
+            if let Some(b) = backend {
+                apply_backend(&b);
+            }
+            return fail(Some(&name), &message);
+        }
+        other => {
+            return fail(
+                Some(&name),
+                &format!("The page's engine answered {other:?}"),
+            );
+        }
+    };
+    let timings = Timings {
+        decode_ms,
+        features_ms: outcome.features_ms,
+        inference_ms: outcome.inference_ms,
+        total_ms: decode_ms + now_ms() - t_start,
+        first_answer_ms: outcome.first_answer_ms,
+    };
+    let total = outcome.starts.len();
+    let probabilities = outcome.probabilities.clone();
+    let tags: Option<Vec<(&'static str, f32)>> = outcome.tags.as_ref().map(|t| top_tags(t, 5));
     let top = argmax(&probabilities);
-    let segments: Vec<SegmentResult> = starts
+    let segments: Vec<SegmentResult> = outcome
+        .starts
         .iter()
-        .zip(probs_all.chunks(n_classes))
-        .zip(&silent)
+        .zip(&outcome.segments)
+        .zip(&outcome.silent)
         .map(|((&s, p), &quiet)| SegmentResult {
             start_s: s as f64 / SAMPLE_RATE as f64,
             end_s: (s + seg_len) as f64 / SAMPLE_RATE as f64,
@@ -1038,7 +904,7 @@ async fn classify_song() {
             silent: quiet,
         })
         .collect();
-    let n_silent = silent.iter().filter(|&&q| q).count();
+    let n_silent = outcome.silent.iter().filter(|&&q| q).count();
     if n_silent == total {
         warnings.push(
             "The audio is silent: every 3-s segment is near-silent (below −60 dBFS), so the answer below means nothing."
@@ -1077,6 +943,7 @@ async fn classify_song() {
         .unwrap_or(0);
     let backend = with(|a| a.running).unwrap_or(DEFAULT_CPU);
 
+    dom::mark("genre:built");
     let result_json = json!({
         "file": name,
         "duration_s": duration_s,
@@ -1124,9 +991,12 @@ async fn classify_song() {
             });
         }
     });
+    dom::mark("genre:json");
     show_result(&timings);
+    dom::mark("genre:drawn");
     select_segment(selected, false);
     set_result_json(&result_json);
+    dom::mark("genre:shown");
     progress(None);
     status("Done. Drop another song to classify it.");
     set_state("done");
@@ -1159,7 +1029,9 @@ fn show_result(t: &Timings) {
         render::bars(&r.labels, &r.probabilities);
         render::tags(r.tags.as_deref());
         render::legend(&r.labels);
+        dom::mark("genre:bars");
         render::timeline(&r.labels, &r.segments, duration_s, r.selected);
+        dom::mark("genre:timeline");
         render::cursor(0.0);
         let list: Element = by_id("warnings");
         dom::clear(&list);
@@ -1196,17 +1068,23 @@ fn select_segment(i: usize, seek: bool) {
         let seg = r.segments[i].clone();
         let labels = r.labels.clone();
         let n = r.segments.len();
-        let samples = song.samples.clone();
         let start = (seg.start_s * SAMPLE_RATE as f64).round() as usize;
-        let features = a.classifier.as_mut().map(|c| {
-            let pcen = c.manifest.features.pcen.is_some();
-            (c.segment_features(&samples, start), pcen)
-        });
-        Some((seg, labels, n, features))
+        Some((seg, labels, n, start))
     });
-    let Some((seg, labels, n, features)) = picked else {
+    let Some((seg, labels, n, start)) = picked else {
         return;
     };
+    // the pictures come from the engine, which holds the song; drawn if still selected then
+    spawn_local(async move {
+        if let Reply::Features { features, pcen } =
+            client::request(&Request::Features { start }, None, None).await
+        {
+            let selected = with(|a| Some(a.song.as_ref()?.result.as_ref()?.selected));
+            if selected == Some(i) {
+                render::features(&features, pcen);
+            }
+        }
+    });
     render::select_in_timeline(i);
     let mut order: Vec<usize> = (0..labels.len()).collect();
     order.sort_by(|&a, &b| seg.probabilities[b].total_cmp(&seg.probabilities[a]));
@@ -1232,9 +1110,6 @@ fn select_segment(i: usize, seek: bool) {
             if seg.silent { " · near-silent" } else { "" }
         ),
     );
-    if let Some((f, pcen)) = features {
-        render::features(&f, pcen);
-    }
     if seek {
         let player: HtmlAudioElement = by_id("player");
         player.set_current_time(seg.start_s);
@@ -1274,19 +1149,10 @@ async fn use_model_bytes(name: String, bytes: Vec<u8>) {
         Ok((m, _)) => m,
         Err(e) => return refuse(e.to_string()),
     };
-    let kind = with(|a| a.running).unwrap_or(DEFAULT_CPU);
-    let device = if kind == Kind::WebGpu {
-        match backend::gpu_device().await {
-            Ok(d) => d,
-            Err(e) => return refuse(e),
-        }
-    } else {
-        kind.cpu_device()
-    };
-    let classifier = match Classifier::from_bytes(&bytes, &device) {
-        Ok(c) => c,
-        Err(e) => return refuse(e.to_string()),
-    };
+    // the engine loads it on the backend running now, or keeps the model it had
+    if let Err(e) = load_in_engine(&bytes, None).await {
+        return refuse(e);
+    }
     let saved = store::save(&name, &bytes).await;
     let model = Model {
         bytes: Rc::new(bytes),
@@ -1294,10 +1160,7 @@ async fn use_model_bytes(name: String, bytes: Vec<u8>) {
         source: Source::User(name.clone()),
     };
     show_model(&model);
-    with(|a| {
-        a.model = Some(model);
-        a.classifier = Some(classifier);
-    });
+    with(|a| a.model = Some(model));
     match saved {
         Ok(()) => show_info(&format!(
             "Now using your model “{name}”; it is kept in this browser until you remove it."
@@ -1321,24 +1184,11 @@ fn on_remove_model() {
             Ok(m) => m,
             Err(e) => return fail(None, &e),
         };
-        let kind = with(|a| a.running).unwrap_or(DEFAULT_CPU);
-        let device = if kind == Kind::WebGpu {
-            match backend::gpu_device().await {
-                Ok(d) => d,
-                Err(_) => DEFAULT_CPU.cpu_device(),
-            }
-        } else {
-            kind.cpu_device()
-        };
-        let classifier = match Classifier::from_bytes(&model.bytes, &device) {
-            Ok(c) => c,
-            Err(e) => return fail(None, &format!("The shipped model cannot be loaded: {e}")),
-        };
+        if let Err(e) = load_in_engine(&model.bytes, None).await {
+            return fail(None, &format!("The shipped model cannot be loaded: {e}"));
+        }
         show_model(&model);
-        with(|a| {
-            a.model = Some(model);
-            a.classifier = Some(classifier);
-        });
+        with(|a| a.model = Some(model));
         show_info("Your model was removed: back to the shipped model.");
         after_model_change().await;
     });
@@ -1356,10 +1206,11 @@ async fn after_model_change() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// For the live microphone (`super::mic`): the same model and backend as the file path.
+// For the live microphone (`super::mic`): the same engine, model and backend as the file path.
 
+/// The engine has a model loaded.
 pub(super) fn has_classifier() -> bool {
-    with(|a| a.classifier.is_some())
+    with(|a| a.engine_ready)
 }
 
 /// A file is being read or classified, or the backend or model is changing.
@@ -1367,16 +1218,31 @@ pub(super) fn is_busy() -> bool {
     with(|a| a.busy)
 }
 
-pub(super) fn with_classifier<R>(f: impl FnOnce(&mut Classifier) -> R) -> Option<R> {
-    with(|a| a.classifier.as_mut().map(f))
+/// Classifies one live window in the engine; `Ok(None)` when its model is being changed.
+pub(super) async fn classify_window(window: &[f32]) -> Result<Option<WindowOutcome>, String> {
+    let samples = js_sys::Float32Array::from(window);
+    match client::request(&Request::Window, Some(samples), None).await {
+        Reply::Window { outcome, backend } => {
+            apply_backend(&backend);
+            Ok(Some(outcome))
+        }
+        Reply::Cancelled => Ok(None),
+        Reply::Error { message, backend } => {
+            if let Some(b) = backend {
+                apply_backend(&b);
+            }
+            Err(message)
+        }
+        other => Err(format!("the page's engine answered {other:?}")),
+    }
 }
 
 /// The loaded model's labels (from its manifest).
 pub(super) fn labels() -> Vec<String> {
     with(|a| {
-        a.classifier
+        a.model
             .as_ref()
-            .map(|c| c.labels().to_vec())
+            .map(|m| m.manifest.labels.clone())
             .unwrap_or_default()
     })
 }
@@ -1384,9 +1250,9 @@ pub(super) fn labels() -> Vec<String> {
 /// Samples of one classified window (3 s at 22 050 Hz for the shipped model).
 pub(super) fn segment_samples() -> usize {
     with(|a| {
-        a.classifier
+        a.model
             .as_ref()
-            .map(|c| c.manifest.features.segment_samples)
+            .map(|m| m.manifest.features.segment_samples)
     })
     .unwrap_or(3 * SAMPLE_RATE as usize)
 }
@@ -1401,11 +1267,10 @@ pub(super) fn backend_name() -> &'static str {
     with(|a| a.running).map(|k| k.name()).unwrap_or("")
 }
 
-/// After a lost WebGPU device while listening: the model on the CPU, with the page's notice.
-pub(super) fn fall_back_after_gpu_loss() -> Result<(), String> {
-    if with(|a| a.running) == Some(Kind::WebGpu) && backend::gpu_lost() {
-        fall_back_to_cpu()
-    } else {
-        Ok(())
-    }
+/// See [`super::debug_lose_gpu_device`].
+pub(super) async fn lose_gpu_for_test() -> bool {
+    matches!(
+        client::request(&Request::LoseGpu, None, None).await,
+        Reply::Done { value: true }
+    )
 }

@@ -71,10 +71,12 @@ pub async fn decode(
         }
     };
     let (raw, by) = raw;
+    dom::mark("genre:decoded-raw");
     let channels = raw.channels as u32;
     let source_rate = raw.rate;
-    let mut samples = resample_yielding(&raw.mono, raw.rate, SAMPLE_RATE).await;
-    crate::audio::sanitise(&mut samples);
+    let samples = resample_yielding(&raw.mono, raw.rate, SAMPLE_RATE).await;
+    drop(raw);
+    dom::yield_now().await;
     Ok(Decoded {
         samples,
         channels,
@@ -88,16 +90,36 @@ async fn decode_library(
     extension: Option<&str>,
     progress: &mut impl FnMut(f64),
 ) -> Result<RawAudio, DecodeError> {
-    let mut d = Decoding::start(js_sys::Uint8Array::new(bytes).to_vec(), extension)?;
+    let mut d = Decoding::start(copy_yielding(bytes).await, extension)?;
     let mut t = now_ms();
-    while d.step(16)? {
-        if now_ms() - t > 30.0 {
+    while d.step(8)? {
+        if now_ms() - t > 10.0 {
             progress(d.progress());
             dom::yield_now().await;
             t = now_ms();
         }
     }
     d.finish()
+}
+
+/// The file's bytes in wasm memory, 4 MB at a time with the event loop handed back between
+/// (a copy of a 200 MB WAV at once would hold the page for a while).
+async fn copy_yielding(bytes: &ArrayBuffer) -> Vec<u8> {
+    const STEP: u32 = 4 << 20;
+    let all = js_sys::Uint8Array::new(bytes);
+    let n = all.length();
+    let mut out = vec![0u8; n as usize];
+    let mut at = 0;
+    while at < n {
+        let end = (at + STEP).min(n);
+        all.subarray(at, end)
+            .copy_to(&mut out[at as usize..end as usize]);
+        at = end;
+        if at < n {
+            dom::yield_now().await;
+        }
+    }
+    out
 }
 
 /// The browser's decoder, into an `OfflineAudioContext` at `rate` (the file's own, so that it
@@ -147,22 +169,30 @@ async fn decode_browser(bytes: ArrayBuffer, rate: u32) -> Result<RawAudio, Strin
     })
 }
 
-/// `samples` at `to` Hz by the library's one resampler, one second of input at a time, handing the
-/// event loop back between blocks (a long song takes a second or more). Equal rates pass through.
+/// `samples` at `to` Hz by the library's one resampler (a copy at equal rates), with non-finite
+/// samples replaced by 0, in blocks of a quarter of a second of input with the event loop handed
+/// back every ~10 ms (a long song takes a second or more).
 pub async fn resample_yielding(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
-    if from == to {
-        return samples.to_vec();
-    }
     let mut r = crate::resample::Resampler::new(from, to);
     let mut out = Vec::with_capacity(crate::resample::output_len(samples.len(), from, to) + 1);
     let mut t = now_ms();
-    for block in samples.chunks(from as usize) {
-        r.process(block, &mut out);
-        if now_ms() - t > 40.0 {
+    for block in samples.chunks((from as usize / 4).max(1)) {
+        let at = out.len();
+        if from == to {
+            out.extend_from_slice(block);
+        } else {
+            r.process(block, &mut out);
+        }
+        crate::audio::sanitise(&mut out[at..]);
+        if now_ms() - t > 10.0 {
             dom::yield_now().await;
             t = now_ms();
         }
     }
-    r.flush(&mut out);
+    if from != to {
+        let at = out.len();
+        r.flush(&mut out);
+        crate::audio::sanitise(&mut out[at..]);
+    }
     out
 }

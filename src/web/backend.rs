@@ -1,4 +1,4 @@
-//! Which burn device runs the model in the page.
+//! Which burn device runs the model (in the engine's worker; the page only names them).
 //!
 //! The automatic choice is WebGPU only on a hardware adapter; a software adapter (SwiftShader,
 //! which headless Chromium and some machines without a usable GPU expose) emulates the GPU on the
@@ -75,8 +75,11 @@ impl Kind {
         }
     }
 
-    pub fn is_cpu(self) -> bool {
-        self != Self::WebGpu
+    /// The kind [`Self::name`] names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::WebGpu, Self::Ndarray, Self::Flex]
+            .into_iter()
+            .find(|k| k.name() == name)
     }
 
     /// The device of a CPU backend. Panics for WebGPU, which needs [`gpu_device`].
@@ -109,7 +112,8 @@ pub struct AdapterProbe {
 
 /// Asks the browser for a WebGPU adapter and whether it is a software one.
 pub async fn probe_adapter() -> AdapterProbe {
-    let navigator = dom::window().navigator();
+    // the window's or the worker's navigator: Chromium offers WebGPU in dedicated workers too
+    let navigator = dom::get(&js_sys::global(), "navigator");
     let gpu = dom::get(&navigator, "gpu");
     if gpu.is_undefined() || gpu.is_null() {
         return AdapterProbe {

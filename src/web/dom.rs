@@ -50,16 +50,34 @@ pub fn clear(e: &Element) {
     e.set_inner_html("");
 }
 
-/// Milliseconds since the page started (`performance.now()`).
+thread_local! {
+    /// The page's or the worker's `performance`.
+    static PERFORMANCE: web_sys::Performance =
+        get(&js_sys::global(), "performance").unchecked_into();
+}
+
+/// Milliseconds since the page (or the worker) started (`performance.now()`).
 pub fn now_ms() -> f64 {
-    window().performance().map(|p| p.now()).unwrap_or(0.0)
+    PERFORMANCE.with(|p| p.now())
+}
+
+/// A User Timing mark (`performance.mark`): the page's steps show in the browser's profiler and
+/// the end-to-end tests line long tasks up with them.
+pub fn mark(name: &str) {
+    PERFORMANCE.with(|p| {
+        if let Ok(f) = get(p, "mark").dyn_into::<js_sys::Function>() {
+            let _ = f.call1(p, &JsValue::from_str(name));
+        }
+    });
 }
 
 /// Resolves after `ms` milliseconds: hands the event loop back to the browser so that the page
-/// repaints and reacts to input between batches of work.
+/// repaints and reacts to input (and the worker reads its messages) between batches of work.
 pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        let global = js_sys::global();
+        let set_timeout: js_sys::Function = get(&global, "setTimeout").unchecked_into();
+        let _ = set_timeout.call2(&global, &resolve, &JsValue::from(ms));
     });
     let _ = JsFuture::from(promise).await;
 }

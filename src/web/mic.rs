@@ -600,59 +600,30 @@ async fn classify_latest(generation: u32, t_end: f64) {
         publish("quiet");
         return;
     }
-    if let Err(e) = app::fall_back_after_gpu_loss() {
-        with_live(|l| l.window = std::mem::take(&mut window));
-        finish();
-        live_error(&e);
-        return;
-    }
-    let t0 = now_ms();
-    let prepared = app::with_classifier(|c| {
-        let pcen = c.manifest.features.pcen.is_some();
-        let input = c.window_input(&window);
-        // the live picture is the mel spectrogram, also for a model that reads only the front end
-        let picture = if input.features.n_frames > 0 {
-            None
-        } else {
-            Some(c.segment_features(&window, 0))
-        };
-        (input, picture, pcen)
-    });
+    // the engine computes the features and runs the model; the window is copied to it
+    let reply = app::classify_window(&window).await;
     with_live(|l| l.window = std::mem::take(&mut window));
-    let Some((input, picture, pcen)) = prepared else {
-        // the backend is being switched: try again with the next window
-        finish();
-        return;
-    };
-    let features = picture.unwrap_or_else(|| input.features.clone());
-    let t1 = now_ms();
-    let Some(out) = app::with_classifier(|c| c.forward(&[&input])) else {
-        finish();
-        return;
-    };
-    let data = out.logits.into_data_async().await;
-    let t2 = now_ms();
-    let labels = app::labels();
-    let values = match data.as_ref().ok().and_then(|d| d.as_slice::<f32>().ok()) {
-        Some(v) if v.len() == labels.len() && v.iter().all(|x| x.is_finite()) => v.to_vec(),
-        _ => {
+    let outcome = match reply {
+        Ok(Some(o)) => o,
+        // the model is being switched: try again with the next window
+        Ok(None) => {
             finish();
-            let why = match data.err() {
-                Some(e) => format!("a live run failed: {e:?}"),
-                None => "a live run gave no usable numbers".to_string(),
-            };
+            return;
+        }
+        Err(why) => {
+            finish();
             dom::log(&why);
-            if app::backend_name() == "webgpu" && !super::backend::gpu_lost() {
-                super::backend::mark_lost(why);
-            }
             live_error("The model failed on the last window; trying the next one.");
             return;
         }
     };
-    let Some(probs) = app::with_classifier(|c| c.probabilities(&values)) else {
+    let labels = app::labels();
+    if outcome.probabilities.len() != labels.len() {
+        // a window of the previous model
         finish();
         return;
-    };
+    }
+    let probs = outcome.probabilities.clone();
     let still_on = with_live(|l| l.generation == generation && !l.paused).unwrap_or(false);
     if !still_on {
         return;
@@ -677,12 +648,12 @@ async fn classify_latest(generation: u32, t_end: f64) {
         l.updates += 1;
         l.quiet = false;
         update_bars(&labels, &smoothed, top);
-        draw_mel(l, &features.mel_db, features.n_frames, pcen);
+        draw_mel(l, &outcome.mel, outcome.n_frames, outcome.pcen);
         draw_history(l);
         // the bars changed now
         let latency = now_ms() - t_end;
         push_capped(&mut l.latencies, latency);
-        push_capped(&mut l.compute, (t1 - t0, t2 - t1));
+        push_capped(&mut l.compute, (outcome.features_ms, outcome.model_ms));
         l.sched.finish();
         (top, smoothed[top], argmax(&probs))
     });

@@ -5,6 +5,11 @@
 //! the features and the model are the library's own code ([`crate::inference::Classifier`]), the
 //! same the trainer runs natively.
 //!
+//! Two threads, one wasm module: the **page** (main thread: [`app`], [`mic`], [`audio`],
+//! [`render`], [`store`]) decodes, draws and listens to people; the **engine** ([`engine`], a
+//! module worker started by [`client`] from `web/worker.js`) holds the backend and the model and
+//! runs the song pipeline and the live windows. They speak [`protocol`]'s messages.
+//!
 //! - [`backend`]: which burn device runs the model (WebGPU on a hardware adapter, else the CPU),
 //!   the start-up fallback and the lost-device fallback.
 //! - [`audio`]: the library's decoder a few packets at a time (the browser's for formats it lacks),
@@ -19,8 +24,11 @@
 mod app;
 mod audio;
 mod backend;
+mod client;
 mod dom;
+mod engine;
 mod mic;
+mod protocol;
 mod render;
 mod store;
 
@@ -40,11 +48,17 @@ pub fn start() {
     }
 }
 
-/// Destroys the WebGPU device the page runs on, as a driver reset would: for testing the
-/// lost-device fallback. Returns false when no WebGPU device is in use.
+/// The engine's entry point, called by `web/worker.js` in the worker once the wasm is loaded.
 #[wasm_bindgen]
-pub fn debug_lose_gpu_device() -> bool {
-    backend::destroy_gpu_device_for_test()
+pub fn engine_main() {
+    engine::main();
+}
+
+/// Destroys the WebGPU device the engine runs on, as a driver reset would: for testing the
+/// lost-device fallback. Resolves to false when no WebGPU device is in use.
+#[wasm_bindgen]
+pub async fn debug_lose_gpu_device() -> bool {
+    app::lose_gpu_for_test().await
 }
 
 /// Ends the live microphone's track as an unplugged device would: for testing that path.

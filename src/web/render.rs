@@ -5,7 +5,7 @@ use wasm_bindgen::Clamped;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlElement, ImageData};
 
-use super::dom::{self, by_id, el};
+use super::dom::{self, by_id};
 use crate::features::Features;
 use crate::palette::{label_colour, viridis_lut};
 
@@ -29,36 +29,41 @@ pub fn percent(p: f32) -> String {
     }
 }
 
+/// Text safe inside HTML (a model file's labels are anyone's words).
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+// Bars, legend and timeline are written as one `innerHTML` each: one call into the DOM instead of
+// a dozen per element keeps every main-thread task short (a 20-minute song has 400 segments).
+
 /// Bars for every label of the model, most probable first.
 pub fn bars(labels: &[String], probs: &[f32]) {
-    let container: Element = by_id("bars");
-    dom::clear(&container);
     let mut order: Vec<usize> = (0..labels.len()).collect();
     order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+    let mut html = String::new();
     for (rank, &i) in order.iter().enumerate() {
-        let row = el(
-            "div",
-            if rank == 0 { "bar-row top" } else { "bar-row" },
-            None,
-        );
-        row.set_attribute("data-label", &labels[i]).ok();
-        let name = el("span", "bar-name", Some(&labels[i]));
-        let track = el("span", "bar-track", None);
-        let fill = el("span", "bar-fill", None);
-        let style = fill.style();
-        style
-            .set_property("width", &format!("{:.2}%", 100.0 * probs[i]))
-            .ok();
-        style
-            .set_property("background", &label_colour(i, labels.len()))
-            .ok();
-        track.append_child(&fill).ok();
-        let value = el("span", "bar-value", Some(&percent(probs[i])));
-        row.append_child(&name).ok();
-        row.append_child(&track).ok();
-        row.append_child(&value).ok();
-        container.append_child(&row).ok();
+        let label = escape(&labels[i]);
+        html.push_str(&format!(
+            r#"<div class="bar-row{top}" data-label="{label}"><span class="bar-name">{label}</span><span class="bar-track"><span class="bar-fill" style="width:{w:.2}%;background:{c}"></span></span><span class="bar-value">{v}</span></div>"#,
+            top = if rank == 0 { " top" } else { "" },
+            w = 100.0 * probs[i],
+            c = label_colour(i, labels.len()),
+            v = percent(probs[i]),
+        ));
     }
+    by_id::<Element>("bars").set_inner_html(&html);
 }
 
 /// The colour key of the timeline: every label of the model.
@@ -83,32 +88,27 @@ pub fn tags(tags: Option<&[(&'static str, f32)]>) {
 }
 
 pub fn legend(labels: &[String]) {
-    let container: Element = by_id("legend");
-    dom::clear(&container);
+    let mut html = String::new();
     for (i, label) in labels.iter().enumerate() {
-        let item = el("span", "legend-item", None);
-        let swatch = el("span", "swatch", None);
-        swatch
-            .style()
-            .set_property("background", &label_colour(i, labels.len()))
-            .ok();
-        item.append_child(&swatch).ok();
-        item.append_child(&el("span", "", Some(label)).into()).ok();
-        container.append_child(&item).ok();
+        html.push_str(&format!(
+            r#"<span class="legend-item"><span class="swatch" style="background:{}"></span><span>{}</span></span>"#,
+            label_colour(i, labels.len()),
+            escape(label)
+        ));
     }
+    by_id::<Element>("legend").set_inner_html(&html);
 }
 
 /// The song as a row of segments, each coloured by its most probable label. Clicks are handled
 /// by the page on `#timeline` (event delegation, `data-index`).
 pub fn timeline(labels: &[String], segments: &[SegmentResult], duration_s: f64, selected: usize) {
-    let track: Element = by_id("timeline-segments");
-    dom::clear(&track);
     let span = duration_s.max(
         segments
             .last()
             .map(|s| s.end_s.min(duration_s.max(0.001)))
             .unwrap_or(0.0),
     );
+    let mut html = String::with_capacity(segments.len() * 300);
     for (i, seg) in segments.iter().enumerate() {
         let class = match (i == selected, seg.silent) {
             (true, true) => "segment selected silent",
@@ -116,30 +116,22 @@ pub fn timeline(labels: &[String], segments: &[SegmentResult], duration_s: f64, 
             (false, true) => "segment silent",
             (false, false) => "segment",
         };
-        let b = el("button", class, None);
-        b.set_attribute("type", "button").ok();
-        b.set_attribute("data-index", &i.to_string()).ok();
-        b.set_attribute("data-label", &labels[seg.top]).ok();
-        let p = seg.probabilities[seg.top];
-        b.set_title(&format!(
-            "{}–{} s: {} {}{}",
+        let label = escape(&labels[seg.top]);
+        let title = format!(
+            "{}–{} s: {label} {}{}",
             fmt_time(seg.start_s),
             fmt_time(seg.end_s.min(duration_s)),
-            labels[seg.top],
-            percent(p),
+            percent(seg.probabilities[seg.top]),
             if seg.silent { " (near-silent)" } else { "" }
-        ));
-        b.set_attribute("aria-label", &b.title()).ok();
+        );
         let left = 100.0 * seg.start_s / span;
         let width = 100.0 * (seg.end_s.min(span) - seg.start_s) / span;
-        let style = b.style();
-        style.set_property("left", &format!("{left:.4}%")).ok();
-        style.set_property("width", &format!("{width:.4}%")).ok();
-        style
-            .set_property("background", &label_colour(seg.top, labels.len()))
-            .ok();
-        track.append_child(&b).ok();
+        html.push_str(&format!(
+            r#"<button type="button" class="{class}" data-index="{i}" data-label="{label}" title="{title}" aria-label="{title}" style="left:{left:.4}%;width:{width:.4}%;background:{c}"></button>"#,
+            c = label_colour(seg.top, labels.len()),
+        ));
     }
+    by_id::<Element>("timeline-segments").set_inner_html(&html);
     dom::set_text("timeline-start", "0:00");
     dom::set_text("timeline-end", &fmt_time(duration_s));
 }
