@@ -889,7 +889,10 @@ async fn classify_song() {
     };
     let total = outcome.starts.len();
     let probabilities = outcome.probabilities.clone();
-    let tags: Option<Vec<(&'static str, f32)>> = outcome.tags.as_ref().map(|t| top_tags(t, 5));
+    let tags: Option<Vec<(&'static str, f32)>> = outcome
+        .tags
+        .as_ref()
+        .map(|t| crate::model::musicnn::top_tags(t, 5));
     let top = argmax(&probabilities);
     let segments: Vec<SegmentResult> = outcome
         .starts
@@ -1000,18 +1003,6 @@ async fn classify_song() {
     progress(None);
     status("Done. Drop another song to classify it.");
     set_state("done");
-}
-
-/// The `n` most probable of the front end's tags.
-fn top_tags(taggram: &[f32], n: usize) -> Vec<(&'static str, f32)> {
-    let tags = &crate::model::musicnn::TAGS;
-    let mut order: Vec<usize> = (0..taggram.len().min(tags.len())).collect();
-    order.sort_by(|&a, &b| taggram[b].total_cmp(&taggram[a]));
-    order
-        .into_iter()
-        .take(n)
-        .map(|i| (tags[i], taggram[i]))
-        .collect()
 }
 
 fn show_result(t: &Timings) {

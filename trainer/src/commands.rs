@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 
 use genre::inference::{BATCH, Classifier, argmax};
-use genre::model::musicnn::TAGS;
+use genre::model::musicnn::top_tags;
 
 use crate::backend::{BackendChoice, device};
 use crate::dataset::Dataset;
@@ -174,17 +174,6 @@ pub fn classify(args: &ClassifyArgs) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The `n` most probable of the front end's 50 tags, with their probabilities.
-pub fn top_tags(taggram: &[f32], n: usize) -> Vec<(&'static str, f32)> {
-    let mut order: Vec<usize> = (0..taggram.len().min(TAGS.len())).collect();
-    order.sort_by(|&a, &b| taggram[b].total_cmp(&taggram[a]));
-    order
-        .into_iter()
-        .take(n)
-        .map(|i| (TAGS[i], taggram[i]))
-        .collect()
 }
 
 #[derive(clap::Args, Debug)]

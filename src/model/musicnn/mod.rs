@@ -88,6 +88,31 @@ pub const TAGS: [&str; 50] = [
     "happy",
 ];
 
+/// The `n` most probable of the front end's 50 tags, with their probabilities (most probable first).
+pub fn top_tags(taggram: &[f32], n: usize) -> Vec<(&'static str, f32)> {
+    let mut order: Vec<usize> = (0..taggram.len().min(TAGS.len())).collect();
+    order.sort_by(|&a, &b| taggram[b].total_cmp(&taggram[a]));
+    order
+        .into_iter()
+        .take(n)
+        .map(|i| (TAGS[i], taggram[i]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tag_tests {
+    #[test]
+    fn top_tags_are_the_most_probable_first() {
+        let mut t = vec![0.0f32; 50];
+        t[3] = 0.9;
+        t[0] = 0.5;
+        t[7] = 0.7;
+        let top = super::top_tags(&t, 2);
+        assert_eq!(top, vec![(super::TAGS[3], 0.9), (super::TAGS[7], 0.7)]);
+        assert_eq!(super::top_tags(&t[..2], 5).len(), 2);
+    }
+}
+
 /// A folded batch norm: `x · scale + shift` per channel.
 #[derive(Clone, Debug)]
 struct Affine {
