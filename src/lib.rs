@@ -10,6 +10,8 @@ pub mod live;
 pub mod model;
 pub mod palette;
 pub mod resample;
+#[cfg(feature = "teach")]
+pub mod teach;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,8 +1,9 @@
 // AudioWorklet processor of the live microphone (the only part that must be JavaScript): it
 // runs on the audio thread, downmixes each 128-frame render quantum to mono and posts blocks of
-// `chunk` frames (default 512, ~11 ms at 48 kHz) to the page, transferring the buffers (no copy).
-// Everything else (resampling, ring buffer, features, model) is Rust, on the page's side.
-// The posted message is { samples: Float32Array, frame: index of its first frame since start }.
+// `chunk` frames (default 512, ~11 ms at 48 kHz), transferring the buffers (no copy), to the
+// engine's worker over the MessagePort the page hands it ({ port }), so the audio never waits
+// for the page's thread. Everything else (resampling, ring buffer, features, model) is Rust, in
+// the worker. The posted message is { samples: Float32Array, frame: index of its first frame }.
 class MicProcessor extends AudioWorkletProcessor {
   constructor(options) {
     super();
@@ -12,7 +13,15 @@ class MicProcessor extends AudioWorkletProcessor {
     this.fill = 0;
     this.frame = 0;
     this.running = true;
-    this.port.onmessage = (e) => { if (e.data === 'stop') this.running = false; };
+    this.out = null;
+    this.port.onmessage = (e) => {
+      if (e.data === 'stop') {
+        this.running = false;
+        if (this.out) this.out.close();
+      } else if (e.data && e.data.port) {
+        this.out = e.data.port;
+      }
+    };
   }
 
   process(inputs) {
@@ -25,11 +34,13 @@ class MicProcessor extends AudioWorkletProcessor {
         let s = 0;
         for (let c = 0; c < channels; c++) s += input[c][i];
         this.buf[this.fill++] = s * inv;
-        if (this.fill === this.chunk) {
-          this.port.postMessage({ samples: this.buf, frame: this.frame }, [this.buf.buffer]);
+        if (this.fill === this.chunk && this.out) {
+          this.out.postMessage({ samples: this.buf, frame: this.frame }, [this.buf.buffer]);
           this.frame += this.chunk;
           this.buf = new Float32Array(this.chunk);
           this.fill = 0;
+        } else if (this.fill === this.chunk) {
+          this.fill = 0; // no engine port yet: nothing to send to
         }
       }
     }

@@ -42,6 +42,9 @@ pub struct BatchOutput {
     pub logits: Tensor<2>,
     /// `[batch, 50]`, the front end's tags, for a model with the front end.
     pub taggram: Option<Tensor<2>>,
+    /// `[batch, 200]`, the front end's penultimate embedding (before the model's normalisation),
+    /// for a model with the front end: what a taught head learns from.
+    pub embedding: Option<Tensor<2>>,
 }
 
 struct FrontEndRuntime {
@@ -200,12 +203,13 @@ impl Classifier {
             &features,
             &self.manifest.model,
             &self.manifest.normalisation,
-            embedding,
+            embedding.clone(),
             &self.device,
         );
         BatchOutput {
             logits: self.model.forward(input),
             taggram,
+            embedding,
         }
     }
 
@@ -235,17 +239,40 @@ impl Classifier {
             .expect("f32 logits")
     }
 
+    /// The front end's embedding of each of the song's non-overlapping segments (in time order),
+    /// synchronously (native only; the page's engine reads them asynchronously); empty for a model
+    /// without the front end.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn song_embeddings(&mut self, samples: Vec<f32>, batch: usize) -> Vec<Vec<f32>> {
+        if self.front_end.is_none() {
+            return Vec::new();
+        }
+        let song = self.prepare_song(samples);
+        let seg = self.manifest.features.segment_samples;
+        let starts = self.segment_starts(song.samples.len(), seg);
+        let mut out = Vec::with_capacity(starts.len());
+        for chunk in starts.chunks(batch.max(1)) {
+            let inputs: Vec<SegmentInput> = chunk
+                .iter()
+                .map(|&s| self.segment_input(&song, s))
+                .collect();
+            let refs: Vec<&SegmentInput> = inputs.iter().collect();
+            let e = self.forward(&refs).embedding.expect("a front end");
+            let rows = e.into_data().try_to_vec::<f32>().expect("f32 embeddings");
+            out.extend(rows.chunks(rows.len() / chunk.len()).map(<[f32]>::to_vec));
+        }
+        out
+    }
+
     /// The whole song pipeline, synchronously (native only; the browser must read asynchronously):
     /// the song's non-overlapping segments in batches of `batch`, in time order.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn classify_song(&mut self, samples: Vec<f32>, batch: usize) -> SongResult {
         let song = self.prepare_song(samples);
-        let (starts, mut job) = self.song_job(&song, false);
-        loop {
-            let idx = job.next_batch(batch);
-            if idx.is_empty() {
-                break;
-            }
+        let seg = self.manifest.features.segment_samples;
+        let starts = self.segment_starts(song.samples.len(), seg);
+        let (classes, temperature) = (self.labels().len(), self.temperature());
+        super::song::run_song(starts.len(), classes, temperature, batch, |idx| {
             let inputs: Vec<SegmentInput> = idx
                 .iter()
                 .map(|&i| self.segment_input(&song, starts[i]))
@@ -260,8 +287,7 @@ impl Classifier {
             let tags = out
                 .taggram
                 .map(|t| t.into_data().try_to_vec::<f32>().expect("f32 tags"));
-            job.accept(&idx, &logits, tags.as_deref());
-        }
-        job.result()
+            (logits, tags)
+        })
     }
 }

@@ -55,6 +55,17 @@ pub fn encode_model_file(
     model: GenreCnn,
     front_end: Option<&MusicnnWeights>,
 ) -> Result<Vec<u8>, String> {
+    let packed = front_end.map(MusicnnWeights::to_packed);
+    encode_model_file_packed(manifest, model, packed.as_deref())
+}
+
+/// [`encode_model_file`] with the front end's weights already packed (as another model file
+/// holds them: a model taught on the shipped model's front end carries the same bytes).
+pub fn encode_model_file_packed(
+    manifest: &Manifest,
+    model: GenreCnn,
+    front_end: Option<&[u8]>,
+) -> Result<Vec<u8>, String> {
     let weights = model
         .into_record()
         .into_bytes()
@@ -62,9 +73,8 @@ pub fn encode_model_file(
     let mut manifest = manifest.clone();
     let packed = match (&mut manifest.front_end, front_end) {
         (Some(f), Some(w)) => {
-            let packed = w.to_packed();
-            f.packed_bytes = packed.len();
-            packed
+            f.packed_bytes = w.len();
+            w.to_vec()
         }
         (None, None) => Vec::new(),
         (Some(_), None) => {

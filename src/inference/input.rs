@@ -144,3 +144,32 @@ pub fn normalised_embedding(embedding: Tensor<2>, stats: &BandStats) -> Tensor<4
     let inv = Tensor::<1>::from_data(TensorData::new(inv, [d]), &device);
     ((embedding - mean.unsqueeze_dim(0)) * inv.unsqueeze_dim(0)).reshape([n, 1, d, 1])
 }
+
+/// Per-band mean and standard deviation over the given segments (training clips only); for the
+/// embedding head, per dimension.
+pub fn band_stats(segments: &[&Features], heads: &[HeadKind], heights: &[usize]) -> Normalisation {
+    let mut out = Normalisation::default();
+    for (&head, &bands) in heads.iter().zip(heights) {
+        let (mut sum, mut sq, mut n) = (vec![0f64; bands], vec![0f64; bands], 0usize);
+        for f in segments {
+            let img = head_image(f, head);
+            let t = img.len() / bands;
+            for b in 0..bands {
+                for &x in &img[b * t..(b + 1) * t] {
+                    sum[b] += x as f64;
+                    sq[b] += (x as f64) * (x as f64);
+                }
+            }
+            n += t;
+        }
+        let n = n.max(1) as f64;
+        let mean: Vec<f32> = sum.iter().map(|s| (s / n) as f32).collect();
+        let std: Vec<f32> = sq
+            .iter()
+            .zip(&sum)
+            .map(|(q, s)| ((q / n - (s / n).powi(2)).max(0.0).sqrt() as f32).max(1e-3))
+            .collect();
+        out.heads.push(BandStats { head, mean, std });
+    }
+    out
+}

@@ -14,6 +14,8 @@ pub const FORMAT_NAME: &str = "genre-model";
 pub const FORMAT_VERSION: u32 = 1;
 /// The version of a model file that carries the pretrained front end's weights after its own.
 pub const FORMAT_VERSION_FRONT_END: u32 = 2;
+/// [`TrainedOn::dataset`] of a model a person taught in the page (`crate::teach`).
+pub const TAUGHT_IN_THE_BROWSER: &str = "taught in the browser";
 
 /// The pretrained front end a model file carries (its packed weights follow the model's own weights at the
 /// end of the file): where it comes from and under which licence, shown to people as it is.

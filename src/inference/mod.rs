@@ -10,21 +10,23 @@ mod classifier;
 mod file;
 mod input;
 mod manifest;
+pub mod metrics;
 mod song;
 
 pub use classifier::{BATCH, BatchOutput, Classifier, SegmentInput, SongAudio};
 pub use file::{
     LoadError, MAGIC, ModelParts, decode_model_file, decode_model_parts, encode_model_file,
-    load_model, replace_manifest,
+    encode_model_file_packed, load_model, replace_manifest,
 };
 pub use input::{
-    build_input, build_input_with_embedding, head_image, images_to_input, normalised_embedding,
-    normalised_images,
+    band_stats, build_input, build_input_with_embedding, head_image, images_to_input,
+    normalised_embedding, normalised_images,
 };
 pub use manifest::{
     BandStats, Calibration, FORMAT_NAME, FORMAT_VERSION, FORMAT_VERSION_FRONT_END, Figure,
-    FrontEnd, Manifest, Normalisation, Scores, TrainedOn,
+    FrontEnd, Manifest, Normalisation, Scores, TAUGHT_IN_THE_BROWSER, TrainedOn,
 };
 pub use song::{
-    SongJob, SongResult, argmax, mean_probabilities, softmax_rows, softmax_rows_t, spread_order,
+    SongJob, SongResult, argmax, mean_probabilities, run_song, softmax_rows, softmax_rows_t,
+    spread_order,
 };

@@ -188,6 +188,30 @@ impl SongJob {
     }
 }
 
+/// The song pipeline's loop for a caller that reads its logits synchronously (the trainer's
+/// evaluation and validation, `trainer classify` through [`super::Classifier::classify_song`]):
+/// `n_segments` segments in time order, `batch` at a time; `forward` gets the indices of a batch
+/// and returns its logits `[batch, classes]` row-major (and its taggram, when there is one).
+/// The page runs the same [`SongJob`] a batch at a time, reading asynchronously.
+pub fn run_song(
+    n_segments: usize,
+    classes: usize,
+    temperature: f32,
+    batch: usize,
+    mut forward: impl FnMut(&[usize]) -> (Vec<f32>, Option<Vec<f32>>),
+) -> SongResult {
+    let mut job = SongJob::new(n_segments, classes, temperature, false);
+    loop {
+        let idx = job.next_batch(batch);
+        if idx.is_empty() {
+            break;
+        }
+        let (logits, tags) = forward(&idx);
+        job.accept(&idx, &logits, tags.as_deref());
+    }
+    job.result()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

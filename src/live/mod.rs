@@ -30,6 +30,14 @@ pub use rate::{RateMeter, Scheduler};
 pub use ring::Ring;
 pub use smooth::{History, Smoother};
 
+/// Least time between the starts of two classifications: about 5 per second (a start waits for
+/// the next audio block, ~11 ms apart), when they fit.
+pub const INTERVAL_MS: f64 = 180.0;
+/// Time constant of the smoothing of the probabilities, seconds.
+pub const SMOOTHING_TAU_S: f32 = 1.5;
+/// Seconds of audio kept (more than a window, for a window that straddles a late block).
+pub const KEEP_S: usize = 4;
+
 /// The device's audio, resampled into a ring of the most recent seconds, with its level.
 pub struct LiveInput {
     resampler: Resampler,
@@ -62,6 +70,11 @@ impl LiveInput {
         self.scratch.clear();
         self.resampler.process(block, &mut self.scratch);
         self.ring.push(&self.scratch);
+    }
+
+    /// The last block, resampled (what [`Self::push`] just added to the ring).
+    pub fn last_resampled(&self) -> &[f32] {
+        &self.scratch
     }
 
     pub fn ring(&self) -> &Ring {

@@ -49,14 +49,16 @@ impl Decoded {
 }
 
 /// Decodes `bytes` (the whole file); `extension` helps the library's probe; `progress` gets the
-/// fraction done now and then. The error says in words what went wrong.
+/// fraction done now and then, and returns false to stop (then `Ok(None)`: a newer file came).
+/// The error says in words what went wrong.
 pub async fn decode(
     bytes: ArrayBuffer,
     extension: Option<&str>,
-    mut progress: impl FnMut(f64),
-) -> Result<Decoded, String> {
+    mut progress: impl FnMut(f64) -> bool,
+) -> Result<Option<Decoded>, String> {
     let raw = match decode_library(&bytes, extension, &mut progress).await {
-        Ok(raw) => (raw, DecodedBy::Library),
+        Ok(None) => return Ok(None),
+        Ok(Some(raw)) => (raw, DecodedBy::Library),
         Err(e) => {
             let rate = match &e {
                 DecodeError::Codec { rate: Some(r), .. } => *r,
@@ -74,32 +76,37 @@ pub async fn decode(
     dom::mark("genre:decoded-raw");
     let channels = raw.channels as u32;
     let source_rate = raw.rate;
+    if !progress(1.0) {
+        return Ok(None);
+    }
     let samples = resample_yielding(&raw.mono, raw.rate, SAMPLE_RATE).await;
     drop(raw);
     dom::yield_now().await;
-    Ok(Decoded {
+    Ok(Some(Decoded {
         samples,
         channels,
         source_rate,
         by,
-    })
+    }))
 }
 
 async fn decode_library(
     bytes: &ArrayBuffer,
     extension: Option<&str>,
-    progress: &mut impl FnMut(f64),
-) -> Result<RawAudio, DecodeError> {
+    progress: &mut impl FnMut(f64) -> bool,
+) -> Result<Option<RawAudio>, DecodeError> {
     let mut d = Decoding::start(copy_yielding(bytes).await, extension)?;
     let mut t = now_ms();
     while d.step(8)? {
         if now_ms() - t > 10.0 {
-            progress(d.progress());
+            if !progress(d.progress()) {
+                return Ok(None);
+            }
             dom::yield_now().await;
             t = now_ms();
         }
     }
-    d.finish()
+    d.finish().map(Some)
 }
 
 /// The file's bytes in wasm memory, 4 MB at a time with the event loop handed back between

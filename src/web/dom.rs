@@ -61,6 +61,12 @@ pub fn now_ms() -> f64 {
     PERFORMANCE.with(|p| p.now())
 }
 
+/// Milliseconds since the Unix epoch, at `performance.now()`'s precision: comparable between the
+/// page and the worker, whose `now_ms` origins differ.
+pub fn epoch_ms() -> f64 {
+    PERFORMANCE.with(|p| p.time_origin() + p.now())
+}
+
 /// A User Timing mark (`performance.mark`): the page's steps show in the browser's profiler and
 /// the end-to-end tests line long tasks up with them.
 pub fn mark(name: &str) {
@@ -122,4 +128,35 @@ pub fn show_message(id: &str, text: &str, kind: &str) {
     m.set_text_content(Some(text));
     m.set_class_name(&format!("message {kind}"));
     m.set_hidden(false);
+}
+
+/// Calls `f` on every `event` at `target`, for as long as the page lives.
+pub fn listen<E: JsCast + wasm_bindgen::convert::FromWasmAbi + 'static>(
+    target: &web_sys::EventTarget,
+    event: &str,
+    f: impl FnMut(E) + 'static,
+) {
+    let closure = wasm_bindgen::closure::Closure::<dyn FnMut(E)>::new(f);
+    target
+        .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
+        .ok();
+    closure.forget(); // the page's handlers live as long as the page
+}
+
+/// Shows the progress bar `id` at `done / total` (indeterminate when `total` is 0); `None`
+/// hides it.
+pub fn show_progress(id: &str, value: Option<(f64, f64)>) {
+    let p: web_sys::HtmlProgressElement = by_id(id);
+    match value {
+        None => p.set_hidden(true),
+        Some((_, total)) if total <= 0.0 => {
+            p.remove_attribute("value").ok();
+            p.set_hidden(false);
+        }
+        Some((done, total)) => {
+            p.set_max(total);
+            p.set_value(done);
+            p.set_hidden(false);
+        }
+    }
 }

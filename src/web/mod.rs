@@ -5,21 +5,25 @@
 //! the features and the model are the library's own code ([`crate::inference::Classifier`]), the
 //! same the trainer runs natively.
 //!
-//! Two threads, one wasm module: the **page** (main thread: [`app`], [`mic`], [`audio`],
-//! [`render`], [`store`]) decodes, draws and listens to people; the **engine** ([`engine`], a
-//! module worker started by [`client`] from `web/worker.js`) holds the backend and the model and
-//! runs the song pipeline and the live windows. They speak [`protocol`]'s messages.
+//! Two threads, one wasm module. They speak [`protocol`]'s messages.
 //!
+//! The **engine** ([`engine`], a module worker started by [`client`] from `web/worker.js`) holds
+//! the backend and the model and runs the song pipeline and the microphone's windows:
 //! - [`backend`]: which burn device runs the model (WebGPU on a hardware adapter, else the CPU),
 //!   the start-up fallback and the lost-device fallback.
-//! - [`audio`]: the library's decoder a few packets at a time (the browser's for formats it lacks),
-//!   downmixed to mono, resampled to 22 050 Hz by the one resampler.
-//! - [`app`]: the page's state machine (`data-state` = loading | ready | working | done | error),
-//!   model loading with progress, the classification loop, and the machine-readable result.
-//! - [`render`]: bars, timeline, legend and the feature pictures.
-//! - [`store`]: a person's own model kept in IndexedDB.
-//! - [`mic`]: the live microphone (AudioWorklet capture, rolling classification, live view);
-//!   its signal path is [`crate::live`].
+//!
+//! The **page** (main thread) decodes, draws and listens to people:
+//! - [`app`]: start-up and what people do (drop a file, switch the backend, remove a model);
+//! - [`state`]: what the page knows of its engine (model, backend, busy);
+//! - [`status`]: what the page says (`data-state` = loading | ready | working | done | error,
+//!   the status line, progress, messages, the machine-readable result);
+//! - [`models`]: the shipped model or the person's own, loaded in the engine;
+//! - [`song`]: a song from the file to the result on screen;
+//! - [`audio`]: the library's decoder a few packets at a time (the browser's for formats it
+//!   lacks), downmixed to mono, resampled to 22 050 Hz by the one resampler;
+//! - [`render`]: bars, timeline, legend and the feature pictures;
+//! - [`store`]: a person's own model kept in IndexedDB;
+//! - [`mic`]: the live microphone (capture, the worklet's port handed to the engine, live view).
 
 mod app;
 mod audio;
@@ -28,9 +32,17 @@ mod client;
 mod dom;
 mod engine;
 mod mic;
+mod models;
 mod protocol;
 mod render;
+mod song;
+mod state;
+mod status;
 mod store;
+mod teach;
+#[cfg(feature = "teach")]
+mod teacher;
+mod worker;
 
 use wasm_bindgen::prelude::*;
 
@@ -54,11 +66,19 @@ pub fn engine_main() {
     engine::main();
 }
 
+/// The teacher's entry point, called by `web/teach-worker.js` in its worker once the teaching
+/// wasm (the library built with the `teach` feature) is loaded.
+#[cfg(feature = "teach")]
+#[wasm_bindgen]
+pub fn teach_main() {
+    teacher::main();
+}
+
 /// Destroys the WebGPU device the engine runs on, as a driver reset would: for testing the
 /// lost-device fallback. Resolves to false when no WebGPU device is in use.
 #[wasm_bindgen]
 pub async fn debug_lose_gpu_device() -> bool {
-    app::lose_gpu_for_test().await
+    models::lose_gpu_for_test().await
 }
 
 /// Ends the live microphone's track as an unplugged device would: for testing that path.

@@ -30,7 +30,7 @@ pub fn percent(p: f32) -> String {
 }
 
 /// Text safe inside HTML (a model file's labels are anyone's words).
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

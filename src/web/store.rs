@@ -1,7 +1,7 @@
-//! A person's own model file, kept in the browser (IndexedDB) across reloads.
-//!
-//! One record: `{ name, bytes }` under a fixed key. The page validates the bytes before it stores
-//! them and again when it loads them.
+//! What a person keeps in the browser (IndexedDB) across reloads: their own model file
+//! (`{ name, bytes }`, validated before it is stored and again when it is loaded) and what they
+//! teach (`{ json, embeddings }`: their labels and songs, and the songs' segment embeddings, so
+//! that a reload computes nothing again).
 
 use js_sys::{Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -14,6 +14,7 @@ use super::dom;
 const DB_NAME: &str = "genre-page";
 const STORE: &str = "models";
 const KEY: &str = "user-model";
+const LESSON: &str = "lesson";
 
 /// A stored model file.
 pub struct StoredModel {
@@ -118,6 +119,46 @@ pub async fn remove() -> Result<(), String> {
     let db = open().await?;
     let req = store(&db, IdbTransactionMode::Readwrite)?
         .delete(&JsValue::from_str(KEY))
+        .map_err(|e| dom::js_error_text(&e))?;
+    request_done(&req).await?;
+    db.close();
+    Ok(())
+}
+
+/// The stored lesson: its JSON and all its songs' embeddings, flat.
+pub async fn load_lesson() -> Result<Option<(String, Vec<f32>)>, String> {
+    let db = open().await?;
+    let req = store(&db, IdbTransactionMode::Readonly)?
+        .get(&JsValue::from_str(LESSON))
+        .map_err(|e| dom::js_error_text(&e))?;
+    let value = request_done(&req).await?;
+    db.close();
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let json = dom::get(&value, "json")
+        .as_string()
+        .ok_or("the stored lesson has no description")?;
+    let embeddings = dom::get(&value, "embeddings")
+        .dyn_into::<js_sys::Float32Array>()
+        .map_err(|_| "the stored lesson has no embeddings".to_string())?
+        .to_vec();
+    Ok(Some((json, embeddings)))
+}
+
+/// Keeps the lesson (replacing the one before).
+pub async fn save_lesson(json: &str, embeddings: &[f32]) -> Result<(), String> {
+    let db = open().await?;
+    let record = Object::new();
+    Reflect::set(&record, &"json".into(), &json.into()).map_err(|e| dom::js_error_text(&e))?;
+    Reflect::set(
+        &record,
+        &"embeddings".into(),
+        &js_sys::Float32Array::from(embeddings).into(),
+    )
+    .map_err(|e| dom::js_error_text(&e))?;
+    let req = store(&db, IdbTransactionMode::Readwrite)?
+        .put_with_key(&record, &JsValue::from_str(LESSON))
         .map_err(|e| dom::js_error_text(&e))?;
     request_done(&req).await?;
     db.close();

@@ -13,11 +13,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { basename, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
-  DATA, ROOT, classify, dropFile, launch, maxDiff, nativeClassify, openPage, serve, tempDir,
+  DATA, DIST, ROOT, classify, dropFile, launch, maxDiff, nativeClassify, openPage, serve, tempDir,
   skipUnless, trainerBin, waitState, writeWav,
 } from './lib.mjs';
 
@@ -52,6 +53,15 @@ const hasEncoders = ['sox', 'lame'].every((tool) => {
 });
 const noEncoders = skipUnless(hasEncoders, 'no sox/lame (scripts/setup.sh installs them): MP3 and 48 kHz checks skipped');
 const SCREENSHOTS = process.env.GENRE_SCREENSHOT_DIR || '/tmp';
+
+test('downloads within their budgets: the page\'s wasm <= 3.5 MB gzip, the model <= 2 MB gzip', () => {
+  const gz = (f) => gzipSync(readFileSync(join(DIST, f)), { level: 9 }).length;
+  const wasm = gz('genre_bg.wasm');
+  const model = gz('model/model.genre');
+  console.log(`# downloads: wasm ${(wasm / 1e6).toFixed(3)} MB gzip, model ${(model / 1e6).toFixed(3)} MB gzip`);
+  assert.ok(wasm <= 3.5e6, `the page's wasm is ${wasm} bytes gzip`);
+  assert.ok(model <= 2e6, `the model is ${model} bytes gzip`);
+});
 
 let server;
 let files;
@@ -375,6 +385,23 @@ describe('the page without WebGPU', () => {
     assert.equal(result.segments.length, 2);
     assert.equal(await page.isVisible('#message'), false, 'no "still working" refusal');
     console.log(`# replaced a 5-min song mid-way: the new answer after ${Date.now() - t0} ms`);
+  });
+
+  test('a song dropped while another is still being decoded replaces it too', async () => {
+    const long = join(files, 'five-minutes.wav');
+    await page.setInputFiles('#file-input', long);
+    await page.waitForFunction(() => /Decoding/.test(document.getElementById('status').textContent), null, { timeout: 60_000, polling: 5 });
+    const tone = writeWav(join(files, 'while-decoding.wav'), { seconds: 3.5, f: (t) => 0.4 * Math.sin(2 * Math.PI * 220 * t) });
+    await page.setInputFiles('#file-input', tone);
+    await page.waitForFunction(() => {
+      const r = document.getElementById('result').textContent;
+      return document.getElementById('app').dataset.state === 'done' && /while-decoding\.wav/.test(r);
+    }, null, { timeout: 60_000, polling: 20 });
+    const result = JSON.parse(await page.textContent('#result'));
+    assert.equal(result.segments.length, 1);
+    assert.equal(await page.isVisible('#message'), false, 'no "still working" refusal');
+    // the long song never got as far as the engine: its name is not the song shown
+    assert.equal((await page.textContent('#song-name')).trim(), 'while-decoding.wav');
   });
 
   test('says it runs on the CPU and gives the same answer', { skip: noData || noTrainer }, async () => {

@@ -8,8 +8,8 @@ use genre::model::musicnn::top_tags;
 
 use crate::backend::{BackendChoice, device};
 use crate::dataset::Dataset;
-use crate::report::metrics;
 use crate::run::{TrainArgs, load_tracks, make_split};
+use genre::inference::metrics::metrics;
 
 #[derive(clap::Args, Debug)]
 pub struct EvaluateArgs {

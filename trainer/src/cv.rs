@@ -19,11 +19,14 @@ use genre::features::Features;
 use genre::inference::Calibration;
 
 use crate::backend::device;
+use crate::clips::{EvalClip, TrainClip};
 use crate::dataset::{Dataset, Track};
-use crate::report::{Metrics, metrics};
+use crate::options::TrainOptions;
 use crate::run::{TrainArgs, eval_clips, load_tracks};
 use crate::split::Grouping;
-use crate::train::{EvalClip, TrainClip, TrainOptions, predict, train};
+use crate::train::train;
+use crate::validate::clip_probabilities;
+use genre::inference::metrics::{Metrics, metrics};
 
 #[derive(clap::Args, Debug)]
 pub struct CvArgs {
@@ -366,13 +369,15 @@ fn train_fold(
     )?;
     let held: Vec<HeldClip> = held_idx
         .iter()
-        .map(|&i| {
-            let segs: Vec<&Features> = evals[i].segments.iter().collect();
-            HeldClip {
-                id: loaded[i].0.id.clone(),
-                label: loaded[i].0.label,
-                probabilities: predict(&trained.model, &segs, &trained.normalisation, device, 64),
-            }
+        .map(|&i| HeldClip {
+            id: loaded[i].0.id.clone(),
+            label: loaded[i].0.label,
+            probabilities: clip_probabilities(
+                &trained.model,
+                &evals[i],
+                &trained.normalisation,
+                device,
+            ),
         })
         .collect();
     let m = metrics(

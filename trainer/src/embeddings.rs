@@ -164,8 +164,8 @@ pub fn grids(
 pub fn attach(
     cache: &Cache,
     loaded: &[(&Track, Vec<f32>)],
-    evals: &mut [crate::train::EvalClip],
-    opts: &crate::train::TrainOptions,
+    evals: &mut [crate::clips::EvalClip],
+    opts: &crate::options::TrainOptions,
     device: &Device,
     quiet: bool,
 ) -> Result<(Option<FrontEndModel>, Vec<Vec<Vec<f32>>>)> {

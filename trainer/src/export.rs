@@ -8,8 +8,8 @@ use genre::inference::{Manifest, encode_model_file};
 use genre::model::GenreCnn;
 use genre::model::musicnn::MusicnnWeights;
 
-use crate::report::Metrics;
 use crate::train::EpochStats;
+use genre::inference::metrics::Metrics;
 
 pub const MODEL_FILE: &str = "model.genre";
 pub const MANIFEST_FILE: &str = "manifest.json";

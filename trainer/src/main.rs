@@ -5,6 +5,7 @@ mod augment;
 mod backend;
 mod cache;
 mod calibrate;
+mod clips;
 mod commands;
 mod cv;
 mod dataset;
@@ -14,16 +15,17 @@ mod embeddings;
 mod export;
 mod features_cmd;
 mod npy;
+mod options;
 #[cfg(test)]
 #[path = "../../tests/support/paths.rs"]
 mod paths;
 mod plots;
-mod report;
 mod run;
 mod sampling;
 mod split;
 mod synth;
 mod train;
+mod validate;
 
 use clap::{Parser, Subcommand};
 

@@ -12,10 +12,12 @@ use genre::model::{Fusion, HeadKind, ModelConfig};
 
 use crate::backend::{BackendChoice, device};
 use crate::cache::Cache;
+use crate::clips::{EvalClip, TrainClip};
 use crate::dataset::{Dataset, Track};
-use crate::report::{Metrics, metrics};
+use crate::options::TrainOptions;
 use crate::split::{self, Split};
-use crate::train::{EvalClip, TrainClip, TrainOptions, predict, train};
+use crate::train::train;
+use crate::validate::clip_metrics;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct TrainArgs {
@@ -436,24 +438,6 @@ pub fn eval_clips(
             })
         })
         .collect()
-}
-
-pub fn clip_metrics(
-    name: &str,
-    model: &genre::model::GenreCnn,
-    clips: &[EvalClip],
-    norm: &genre::inference::Normalisation,
-    device: &burn::tensor::Device,
-    labels: &[String],
-) -> Metrics {
-    let per: Vec<(usize, Vec<f32>)> = clips
-        .iter()
-        .map(|c| {
-            let segs: Vec<&Features> = c.segments.iter().collect();
-            (c.label, predict(model, &segs, norm, device, 64))
-        })
-        .collect();
-    metrics(name, labels, &per)
 }
 
 fn counts(ds: &Dataset, idx: &[usize]) -> BTreeMap<String, usize> {

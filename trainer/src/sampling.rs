@@ -5,7 +5,8 @@
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use crate::train::{TrainClip, TrainOptions};
+use crate::clips::TrainClip;
+use crate::options::TrainOptions;
 
 /// How often, relative to the other labels, training draws a label with `count` clips:
 /// count^(1 − balance) (0 for none); `epoch_draws` samples by it.
@@ -124,7 +125,7 @@ pub(crate) fn same_genre_partner(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::tests::test_options;
+    use crate::options::test_options;
     use rand::SeedableRng;
 
     #[test]

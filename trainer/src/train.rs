@@ -14,227 +14,19 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
 
-use genre::features::{FeatureExtractor, FeatureParams, Features, PcenParams};
-use genre::inference::{
-    BandStats, Normalisation, head_image, images_to_input, normalised_images, softmax_rows,
-};
-use genre::model::{GenreCnn, HeadKind, ModelConfig};
+use genre::features::{FeatureExtractor, FeatureParams, Features};
+use genre::inference::{Normalisation, band_stats, images_to_input, normalised_images};
+use genre::model::GenreCnn;
 
 use crate::augment::{
     augment_waveform, beta, embedding_noise, head_dropout, key_shift, mix_in, playback_rate,
     remix_weight, resample_into, semitone_rate, spec_augment,
 };
+use crate::clips::{EvalClip, TrainClip};
 use crate::ema::WeightAverage;
+use crate::options::TrainOptions;
 use crate::sampling::{clips_by_label, crop_start, epoch_draws, prior_offsets, same_genre_partner};
-
-/// Everything that shapes a training run (saved in checkpoints: a resumed run must match).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TrainOptions {
-    pub model: ModelConfig,
-    pub epochs: usize,
-    pub batch_size: usize,
-    pub learning_rate: f64,
-    pub weight_decay: f32,
-    /// Epochs without a better validation score before stopping.
-    pub patience: usize,
-    pub seed: u64,
-    /// Random 3-s crops drawn per training clip per epoch (overlapping segments).
-    pub crops_per_clip: usize,
-    /// Sampling of labels: 0 = as often as they occur, 1 = every label equally often.
-    pub balance: f32,
-    /// `balance` of the last `late_balance_epochs` epochs (deferred re-balancing, Cao et al.,
-    /// 2019); `late_balance_epochs` 0 switches it off.
-    #[serde(default)]
-    pub late_balance: f32,
-    #[serde(default)]
-    pub late_balance_epochs: usize,
-    /// Weight the loss by inverse label frequency (an alternative to `balance`).
-    pub class_weights: bool,
-    /// Beta(α, α) mixup between examples of a batch; 0 switches it off.
-    pub mixup_alpha: f32,
-    /// Probability of blanking one randomly chosen head's image of an example (with ≥ 2 heads).
-    #[serde(default)]
-    pub head_dropout: f32,
-    /// SpecAugment-style masks: one time band and one frequency band per head image.
-    pub spec_augment: bool,
-    /// Crops start anywhere (overlapping segments); false: only on the 3-s grid.
-    #[serde(default = "yes")]
-    pub overlap: bool,
-    /// Random gain in ± dB and a random spectral tilt of ± dB across the band (EQ).
-    pub gain_db: f32,
-    pub tilt_db: f32,
-    /// Keep an exponential moving average of the weights over about this many epochs and
-    /// evaluate, early-stop and export the average instead of the last step's weights; 0: off.
-    #[serde(default)]
-    pub ema_epochs: f32,
-    /// Transpose each example's chromagram by a random number of semitones (a circular roll
-    /// of its 12 bands): a pitch shift for the chroma head, which keeps the genre.
-    #[serde(default)]
-    pub key_shift: bool,
-    /// Play each training crop up to this fraction faster or slower (tempo and pitch together,
-    /// by resampling the waveform; 0.1 = rates from 1/1.1 to 1.1); 0 switches it off.
-    #[serde(default)]
-    pub speed: f32,
-    /// Instead of `speed`: play each crop k semitones higher and faster, rate 2^(k/12), k drawn
-    /// uniformly from −K..=K; whole semitones keep the chromagram a clean transposition.
-    #[serde(default)]
-    pub speed_semitones: u32,
-    /// The speed change reaches the chromagram too; false: chroma is computed from the crop at
-    /// its own speed, and only the mel and MFCC images see the change.
-    #[serde(default)]
-    pub speed_chroma: bool,
-    /// Logit adjustment: subtract τ·ln(prior) from every evaluated and exported model's logits,
-    /// where the prior is how often training drew each label; 0 switches it off. τ = 1 turns
-    /// the model's guess into the one that suits equally frequent labels (Menon et al., 2021).
-    #[serde(default)]
-    pub logit_adjust: f32,
-    /// Label smoothing ε: each target keeps 1 − ε on its label and spreads ε evenly over all
-    /// labels (Szegedy et al., 2016), before mixup; 0 switches it off.
-    #[serde(default)]
-    pub label_smoothing: f32,
-    /// Probability that a training crop gets a crop of another training clip of the same label
-    /// mixed into its waveform (matched in level, weight drawn from 0 to 0.5; the label is
-    /// kept): new blends of the recordings of one genre; 0 switches it off.
-    #[serde(default)]
-    pub same_genre_mix: f32,
-    /// Remix (Chou et al., 2020): in a mixup pair whose labels' training clip counts differ by
-    /// at least this factor, the mixed target is all the rarer label's when the commoner
-    /// example's share of the mix is below `remix_tau`; 0 switches it off.
-    #[serde(default)]
-    pub remix_kappa: f32,
-    #[serde(default)]
-    pub remix_tau: f32,
-    /// The mel head sees PCEN (per-channel energy normalisation, `librosa.pcen`'s defaults)
-    /// instead of dB (see `FeatureParams::pcen`).
-    #[serde(default)]
-    pub pcen: bool,
-    /// With the musicnn head: training crops start on a grid this many samples apart (at
-    /// 22 050 Hz), where the front end's embeddings are cached; it divides the 3-s segment.
-    #[serde(default = "default_embedding_hop")]
-    pub embedding_hop: usize,
-    /// With the musicnn head: Gaussian noise of this standard deviation added to each normalised
-    /// training embedding (an augmentation that makes sense on a cached embedding); 0: off.
-    #[serde(default)]
-    pub embedding_noise: f32,
-}
-
-/// 1.5 s at 22 050 Hz: 19 crops of a 30-s clip.
-pub const DEFAULT_EMBEDDING_HOP: usize = 33_075;
-
-fn default_embedding_hop() -> usize {
-    DEFAULT_EMBEDDING_HOP
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl TrainOptions {
-    /// The features this recipe trains on (and the exported manifest states).
-    pub fn feature_params(&self) -> FeatureParams {
-        FeatureParams {
-            pcen: self.pcen.then(PcenParams::default),
-            ..FeatureParams::default()
-        }
-    }
-
-    /// The label balance that `epoch` (0-based) draws with.
-    pub fn balance_at(&self, epoch: usize) -> f32 {
-        if self.late_balance_epochs > 0 && epoch + self.late_balance_epochs >= self.epochs {
-            self.late_balance
-        } else {
-            self.balance
-        }
-    }
-
-    /// The training recipe in words for the manifest: the sampling, then only the
-    /// augmentations and losses that are switched on (a zero or false option is left out).
-    pub fn recipe_notes(&self) -> String {
-        let mut parts = vec![];
-        if self.pcen {
-            parts.push("mel as PCEN".to_string());
-        }
-        parts.extend([
-            format!(
-                "{} {} crops/clip/epoch",
-                self.crops_per_clip,
-                if self.overlap {
-                    "overlapping"
-                } else {
-                    "grid-aligned"
-                }
-            ),
-            format!("balance {}", self.balance),
-        ]);
-        if self.late_balance_epochs > 0 {
-            parts.push(format!(
-                "balance {} for the last {} epochs",
-                self.late_balance, self.late_balance_epochs
-            ));
-        }
-        if self.class_weights {
-            parts.push("class-weighted loss".into());
-        }
-        if self.mixup_alpha > 0.0 {
-            parts.push(format!("mixup {}", self.mixup_alpha));
-        }
-        if self.mixup_alpha > 0.0 && self.remix_kappa > 0.0 {
-            parts.push(format!("remix κ {} τ {}", self.remix_kappa, self.remix_tau));
-        }
-        if self.spec_augment {
-            parts.push("SpecAugment".into());
-        }
-        if self.head_dropout > 0.0 {
-            parts.push(format!("head dropout {}", self.head_dropout));
-        }
-        if self.key_shift {
-            parts.push("key shift".into());
-        }
-        let chroma = if self.speed_chroma {
-            ", chroma too"
-        } else {
-            ", not chroma"
-        };
-        if self.speed_semitones > 0 {
-            parts.push(format!("speed ±{} semitones{chroma}", self.speed_semitones));
-        } else if self.speed > 0.0 {
-            parts.push(format!("speed ±{}{chroma}", self.speed));
-        }
-        if self.gain_db > 0.0 {
-            parts.push(format!("gain ±{} dB", self.gain_db));
-        }
-        if self.tilt_db > 0.0 {
-            parts.push(format!("tilt ±{} dB", self.tilt_db));
-        }
-        if self.logit_adjust != 0.0 {
-            parts.push(format!("logit adjustment {}", self.logit_adjust));
-        }
-        if self.label_smoothing > 0.0 {
-            parts.push(format!("label smoothing {}", self.label_smoothing));
-        }
-        if self.same_genre_mix > 0.0 {
-            parts.push(format!("same-genre mix {}", self.same_genre_mix));
-        }
-        let mut notes = parts.join(", ");
-        if self.ema_epochs > 0.0 {
-            notes += &format!("; weights averaged over ~{} epochs (EMA)", self.ema_epochs);
-        }
-        notes
-    }
-}
-
-pub struct TrainClip {
-    pub label: usize,
-    pub samples: Vec<f32>,
-    /// The front end's embeddings of crops every `embedding_hop` samples (empty without the
-    /// musicnn head; see `crate::embeddings`).
-    pub grid: Vec<Vec<f32>>,
-}
-
-pub struct EvalClip {
-    pub label: usize,
-    pub segments: Vec<Features>,
-}
+use crate::validate::clip_metrics;
 
 /// The valid figures are NaN when there are no valid clips (a cross-validation fold); JSON writes
 /// NaN as null, so null reads back as NaN (a resumed fold must read its own checkpoint).
@@ -275,35 +67,6 @@ pub struct TrainOutcome {
     pub normalisation: Normalisation,
     pub history: Vec<EpochStats>,
     pub best_epoch: usize,
-}
-
-/// Per-band mean and standard deviation over the given segments (training clips only); for the
-/// embedding head, per dimension.
-pub fn band_stats(segments: &[&Features], heads: &[HeadKind], heights: &[usize]) -> Normalisation {
-    let mut out = Normalisation::default();
-    for (&head, &bands) in heads.iter().zip(heights) {
-        let (mut sum, mut sq, mut n) = (vec![0f64; bands], vec![0f64; bands], 0usize);
-        for f in segments {
-            let img = head_image(f, head);
-            let t = img.len() / bands;
-            for b in 0..bands {
-                for &x in &img[b * t..(b + 1) * t] {
-                    sum[b] += x as f64;
-                    sq[b] += (x as f64) * (x as f64);
-                }
-            }
-            n += t;
-        }
-        let n = n.max(1) as f64;
-        let mean: Vec<f32> = sum.iter().map(|s| (s / n) as f32).collect();
-        let std: Vec<f32> = sq
-            .iter()
-            .zip(&sum)
-            .map(|(q, s)| ((q / n - (s / n).powi(2)).max(0.0).sqrt() as f32).max(1e-3))
-            .collect();
-        out.heads.push(BandStats { head, mean, std });
-    }
-    out
 }
 
 /// One row of `k` targets per label: `1 − ε + ε/k` on the label and `ε/k` elsewhere, the row
@@ -419,67 +182,27 @@ fn crop_features(
     })
 }
 
-/// Segment probabilities `[segments, classes]` of many segments, in batches.
-pub fn predict(
-    model: &GenreCnn,
-    segs: &[&Features],
-    norm: &Normalisation,
-    device: &Device,
-    batch: usize,
-) -> Vec<f32> {
-    let cfg = model.config().clone();
-    let mut probs = Vec::with_capacity(segs.len() * cfg.n_classes);
-    for chunk in segs.chunks(batch.max(1)) {
-        let images = normalised_images(chunk, &cfg, norm);
-        let logits = model.forward(images_to_input(images, chunk.len(), &cfg, device));
-        let data = logits.into_data();
-        probs.extend(softmax_rows(
-            data.as_slice::<f32>().expect("f32"),
-            cfg.n_classes,
-        ));
-    }
-    probs
-}
-
-/// Validation figures of one model: (loss, segment accuracy, track accuracy, balanced track accuracy).
+/// Validation figures of one model: (loss, segment accuracy, track accuracy, balanced track
+/// accuracy), NaN without clips.
 pub fn evaluate_clips(
     model: &GenreCnn,
     clips: &[EvalClip],
     norm: &Normalisation,
     device: &Device,
 ) -> (f32, f32, f32, f32) {
-    let k = model.config().n_classes;
-    let segs: Vec<&Features> = clips.iter().flat_map(|c| c.segments.iter()).collect();
-    if segs.is_empty() {
+    if clips.iter().all(|c| c.segments.is_empty()) {
         return (f32::NAN, f32::NAN, f32::NAN, f32::NAN);
     }
-    let probs = predict(model, &segs, norm, device, 64);
-    let (mut loss, mut seg_ok, mut track_ok, mut offset) = (0.0f64, 0usize, 0usize, 0usize);
-    let mut per_label = vec![(0usize, 0usize); k];
-    for c in clips {
-        let n = c.segments.len();
-        let rows = &probs[offset * k..(offset + n) * k];
-        offset += n;
-        for r in rows.chunks(k) {
-            loss -= (r[c.label].max(1e-7) as f64).ln();
-            seg_ok += (genre::inference::argmax(r) == c.label) as usize;
-        }
-        let mean = genre::inference::mean_probabilities(rows, k);
-        let ok = genre::inference::argmax(&mean) == c.label;
-        track_ok += ok as usize;
-        per_label[c.label].0 += ok as usize;
-        per_label[c.label].1 += 1;
-    }
-    let present: Vec<f32> = per_label
-        .iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(ok, n)| *ok as f32 / *n as f32)
+    // the labels' names only label the report's rows, which are not read here
+    let names: Vec<String> = (0..model.config().n_classes)
+        .map(|i| i.to_string())
         .collect();
+    let m = clip_metrics("valid", model, clips, norm, device, &names);
     (
-        (loss / segs.len() as f64) as f32,
-        seg_ok as f32 / segs.len() as f32,
-        track_ok as f32 / clips.len() as f32,
-        present.iter().sum::<f32>() / present.len().max(1) as f32,
+        m.segment_loss as f32,
+        m.segment_accuracy.value as f32,
+        m.track_accuracy.value as f32,
+        m.balanced_accuracy as f32,
     )
 }
 
@@ -822,6 +545,8 @@ pub fn train(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::options::test_options;
+    use genre::features::PcenParams;
 
     #[test]
     fn late_balance_applies_only_to_the_last_epochs() {
@@ -929,41 +654,5 @@ pub(crate) mod tests {
             smoothed_targets(&[1], 3, &[1.0; 3], 0.0),
             vec![0.0, 1.0, 0.0]
         );
-    }
-
-    pub fn test_options() -> TrainOptions {
-        TrainOptions {
-            model: ModelConfig::new(2, &HeadKind::SEED, genre::model::Fusion::Concat),
-            epochs: 1,
-            batch_size: 8,
-            learning_rate: 1e-3,
-            weight_decay: 1e-2,
-            patience: 5,
-            seed: 1,
-            crops_per_clip: 2,
-            balance: 0.0,
-            late_balance: 0.0,
-            late_balance_epochs: 0,
-            class_weights: false,
-            mixup_alpha: 0.0,
-            head_dropout: 0.0,
-            spec_augment: false,
-            overlap: true,
-            gain_db: 0.0,
-            tilt_db: 0.0,
-            ema_epochs: 0.0,
-            key_shift: false,
-            speed: 0.0,
-            speed_semitones: 0,
-            speed_chroma: false,
-            logit_adjust: 0.0,
-            label_smoothing: 0.0,
-            same_genre_mix: 0.0,
-            remix_kappa: 0.0,
-            remix_tau: 0.5,
-            pcen: false,
-            embedding_hop: DEFAULT_EMBEDDING_HOP,
-            embedding_noise: 0.0,
-        }
     }
 }

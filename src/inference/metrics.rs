@@ -1,9 +1,12 @@
 //! Honest figures: segment- and track-level accuracy with Wilson 95% intervals, balanced
 //! accuracy (mean per-label recall), per-label precision/recall/F1 and the confusion matrix.
+//! One place for the trainer's reports, its validation and cross-validation, and the page's
+//! held-out check of a model taught in the browser.
 
 use serde::{Deserialize, Serialize};
 
-use genre::inference::{Figure, argmax, mean_probabilities};
+use super::manifest::Figure;
+use super::song::{argmax, mean_probabilities};
 
 /// Wilson score interval (95%) for `ok` successes out of `n`.
 pub fn wilson(ok: usize, n: usize) -> Figure {
