@@ -15,14 +15,19 @@
 //!    embedding → dense 50 → sigmoid = the **taggram** ([`TAGS`]).
 //!
 //! Batch norms are folded into a per-channel scale and shift at build time (inference only: the network is
-//! never trained here). The conv and dense kernels are float24 (see [`weights`]).
+//! never trained here). The conv and dense kernels are float24 (see [`weights`]). Its dead filters (most of
+//! them) are not computed: their outputs are constants, folded into the layers that read them (`host`);
+//! the front end's convolutions are arranged for large matrix products (`front`); the rest is `tail`.
 
+mod front;
+mod host;
+mod tail;
 pub mod weights;
 
-use burn::tensor::activation::{relu, sigmoid};
-use burn::tensor::module::{conv1d, conv2d};
-use burn::tensor::ops::ConvOptions;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::activation::sigmoid;
+use burn::tensor::{Device, Tensor};
+
+use host::{Affine, Norm, tensor};
 
 pub use weights::{HostTensor, MusicnnWeights};
 
@@ -31,8 +36,6 @@ pub const FRAMES: usize = 187;
 pub const BANDS: usize = 96;
 /// Width of the penultimate embedding.
 pub const EMBEDDING: usize = 200;
-/// Every batch norm of the TF graph uses this epsilon.
-const BN_EPS: f32 = 1e-3;
 
 /// The 50 tags of the taggram, in the network's output order (musicnn's `MSD_LABELS`).
 pub const TAGS: [&str; 50] = [
@@ -113,75 +116,6 @@ mod tag_tests {
     }
 }
 
-/// A folded batch norm: `x · scale + shift` per channel.
-#[derive(Clone, Debug)]
-struct Affine {
-    scale: Tensor<1>,
-    shift: Tensor<1>,
-}
-
-impl Affine {
-    fn new(w: &MusicnnWeights, path: &str, device: &Device) -> Self {
-        let get = |p: &str| &w.get(&format!("{path}.{p}")).data;
-        let (gamma, beta, mean, var) = (
-            get("gamma"),
-            get("beta"),
-            get("running_mean"),
-            get("running_var"),
-        );
-        let scale: Vec<f32> = gamma
-            .iter()
-            .zip(var)
-            .map(|(g, v)| g / (v + BN_EPS).sqrt())
-            .collect();
-        let shift: Vec<f32> = beta
-            .iter()
-            .zip(mean)
-            .zip(&scale)
-            .map(|((b, m), s)| b - m * s)
-            .collect();
-        Self {
-            scale: vector(scale, device),
-            shift: vector(shift, device),
-        }
-    }
-
-    /// Applied along dim 1 of `x` (channels), broadcast over the other dims.
-    fn apply<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        let mut shape = [1usize; D];
-        shape[1] = self.scale.dims()[0];
-        x * self.scale.clone().reshape(shape) + self.shift.clone().reshape(shape)
-    }
-}
-
-fn vector(data: Vec<f32>, device: &Device) -> Tensor<1> {
-    let n = data.len();
-    Tensor::from_data(TensorData::new(data, [n]), device)
-}
-
-fn tensor<const D: usize>(t: &HostTensor, device: &Device) -> Tensor<D> {
-    let shape: [usize; D] = t.shape.clone().try_into().expect("checked shapes");
-    Tensor::from_data(TensorData::new(t.data.clone(), shape), device)
-}
-
-/// conv → bias → ReLU → folded batch norm.
-#[derive(Clone, Debug)]
-struct Block<const D: usize> {
-    weight: Tensor<D>,
-    bias: Tensor<1>,
-    norm: Affine,
-}
-
-impl<const D: usize> Block<D> {
-    fn new(w: &MusicnnWeights, path: &str, device: &Device) -> Self {
-        Self {
-            weight: tensor(w.get(&format!("{path}.conv.weight")), device),
-            bias: tensor(w.get(&format!("{path}.conv.bias")), device),
-            norm: Affine::new(w, &format!("{path}.norm"), device),
-        }
-    }
-}
-
 /// The outputs of one batch of patches.
 pub struct MusicnnOutput {
     /// `[batch, 200]`: the embedding the heads learn from.
@@ -194,12 +128,8 @@ pub struct MusicnnOutput {
 #[derive(Clone, Debug)]
 pub struct Musicnn {
     input_norm: Affine,
-    timbral: Vec<Block<4>>,
-    temporal: Vec<Block<4>>,
-    mid: Vec<Block<3>>,
-    pool_norm: Affine,
-    dense_weight: Tensor<2>,
-    dense_bias: Tensor<1>,
+    front: front::FrontEnd,
+    tail: tail::Tail,
     dense_norm: Affine,
     tags_weight: Tensor<2>,
     tags_bias: Tensor<1>,
@@ -208,22 +138,12 @@ pub struct Musicnn {
 impl Musicnn {
     /// Puts checked weights on `device`.
     pub fn new(w: &MusicnnWeights, device: &Device) -> Self {
-        let blocks = |prefix: &str, n: usize| -> Vec<Block<4>> {
-            (0..n)
-                .map(|i| Block::new(w, &format!("{prefix}.{i}"), device))
-                .collect()
-        };
+        let (front, channels) = front::FrontEnd::new(w, device);
         Self {
-            input_norm: Affine::new(w, "input_norm", device),
-            timbral: blocks("timbral", 2),
-            temporal: blocks("temporal", 3),
-            mid: (0..3)
-                .map(|i| Block::new(w, &format!("mid.{i}"), device))
-                .collect(),
-            pool_norm: Affine::new(w, "pool_norm", device),
-            dense_weight: tensor(w.get("dense.weight"), device),
-            dense_bias: tensor(w.get("dense.bias"), device),
-            dense_norm: Affine::new(w, "dense_norm", device),
+            input_norm: Norm::read(w, "input_norm").on(device),
+            front,
+            tail: tail::Tail::new(w, &channels, device),
+            dense_norm: Norm::read(w, "dense_norm").on(device),
             tags_weight: tensor(w.get("tags.weight"), device),
             tags_bias: tensor(w.get("tags.bias"), device),
         }
@@ -243,59 +163,12 @@ impl Musicnn {
     /// The penultimate embedding alone, `[batch, 200]`.
     pub fn embed(&self, patches: Tensor<3>) -> Tensor<2> {
         let [batch, frames, bands] = patches.dims();
+        // the input's batch norm has one channel: a scale and shift of every value
         let x = self
             .input_norm
-            .apply(patches.reshape([batch, 1, frames, bands]));
-
-        // front end: five branches, each [batch, C, frames] after the max over frequency
-        let mut branches: Vec<Tensor<3>> = Vec::with_capacity(5);
-        for b in &self.timbral {
-            let kt = b.weight.dims()[2];
-            let options =
-                ConvOptions::new_with_padding([1, 1], [(kt / 2, kt / 2), (0, 0)], [1, 1], 1);
-            branches.push(front_block(b, x.clone(), options));
-        }
-        for b in &self.temporal {
-            let kt = b.weight.dims()[2];
-            let options =
-                ConvOptions::new_with_padding([1, 1], [((kt - 1) / 2, kt / 2), (0, 0)], [1, 1], 1);
-            branches.push(front_block(b, x.clone(), options));
-        }
-        let front = Tensor::cat(branches, 1); // [batch, 561, frames]
-
-        // mid-end: three 1-D convs over time, the last two residual
-        let mut maps = vec![front.clone()];
-        let mut h = front;
-        for (i, b) in self.mid.iter().enumerate() {
-            let options = ConvOptions::new_with_padding([1], [(3, 3)], [1], 1);
-            let y = b.norm.apply(relu(conv1d(
-                h.clone(),
-                b.weight.clone(),
-                Some(b.bias.clone()),
-                options,
-            )));
-            h = if i == 0 { y } else { y + h };
-            maps.push(h.clone());
-        }
-        let fmap = Tensor::cat(maps, 1); // [batch, 753, frames]
-        let channels = fmap.dims()[1];
-
-        // back end: max and mean over time, interleaved per channel
-        let max = fmap.clone().max_dim(2); // [batch, 753, 1]
-        let mean = fmap.mean_dim(2);
-        let pooled = Tensor::cat(vec![max, mean], 2).reshape([batch, 2 * channels]);
-        let pooled = self.pool_norm.apply(pooled);
-        let dense = relu(
-            pooled.matmul(self.dense_weight.clone()) + self.dense_bias.clone().unsqueeze_dim(0),
-        );
-        self.dense_norm.apply(dense)
+            .apply(patches.reshape([batch, 1, frames * bands]))
+            .reshape([batch, frames, bands]);
+        let front = self.front.forward(x); // [batch, live channels, frames]
+        self.dense_norm.apply(self.tail.forward(front))
     }
-}
-
-/// conv → bias → ReLU → batch norm → max over frequency: `[batch, C, frames]`.
-fn front_block(b: &Block<4>, x: Tensor<4>, options: ConvOptions<2>) -> Tensor<3> {
-    let y = conv2d(x, b.weight.clone(), Some(b.bias.clone()), options);
-    let y = b.norm.apply(relu(y)).max_dim(3); // [batch, C, frames, 1]
-    let [batch, c, frames, _] = y.dims();
-    y.reshape([batch, c, frames])
 }
