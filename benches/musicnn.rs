@@ -4,8 +4,9 @@
 //!
 //! `cargo bench -p genre --bench musicnn`
 //!
-//! - `ten_patches_flex`: the network alone on the 10 patches of a 30-s clip, one batch (the log-mel of
-//!   `tests/fixtures/musicnn/gtzan_disco_00028.bin`, repeated; the cost does not depend on the values);
+//! - `ten_patches_flex`, `ten_patches_ndarray`: the network alone on the 10 patches of a 30-s clip, one
+//!   batch (the log-mel of `tests/fixtures/musicnn/gtzan_disco_00028.bin`, repeated; the cost does not
+//!   depend on the values);
 //! - `song_30s_flex`: the whole song pipeline for a 30-s clip with a front-end-only model: resampling to
 //!   16 kHz, ten log-mel patches, the network, the head (`Classifier::classify_song`), batches of 16.
 
@@ -23,18 +24,23 @@ static WEIGHTS: &[u8] = include_bytes!("../pretrained/msd_musicnn/weights.safete
 fn bench(c: &mut Criterion) {
     let device = Device::flex();
     let w = MusicnnWeights::from_safetensors(WEIGHTS).unwrap();
-    let net = Musicnn::new(&w, &device);
     let patch = fixture::parse(fixture::CASES[4].1).logmel;
     let data: Vec<f32> = (0..10).flat_map(|_| patch.iter().copied()).collect();
     let mut g = c.benchmark_group("musicnn");
     g.sample_size(10);
-    g.bench_function("ten_patches_flex", |b| {
-        b.iter(|| {
-            let x =
-                Tensor::<3>::from_data(TensorData::new(data.clone(), [10, FRAMES, BANDS]), &device);
-            black_box(net.embed(x).into_data())
-        })
-    });
+    #[allow(deprecated)] // burn-ndarray: the page's second CPU backend
+    for (name, device) in [("flex", Device::flex()), ("ndarray", Device::ndarray())] {
+        let net = Musicnn::new(&w, &device);
+        g.bench_function(format!("ten_patches_{name}"), |b| {
+            b.iter(|| {
+                let x = Tensor::<3>::from_data(
+                    TensorData::new(data.clone(), [10, FRAMES, BANDS]),
+                    &device,
+                );
+                black_box(net.embed(x).into_data())
+            })
+        });
+    }
 
     // a front-end-only model (its head's weights do not change the cost)
     let model = std::fs::read(concat!(
