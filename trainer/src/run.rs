@@ -215,10 +215,11 @@ pub struct Recipe {
 impl Recipe {
     pub fn for_heads(heads: &[HeadKind]) -> Self {
         if heads.iter().all(|h| !h.is_conv()) {
-            // the pretrained embedding alone: a small MLP, strongly regularised (a hidden layer of
-            // 256 did as well on the cross-validation but would take the page's model past 2 MB)
+            // the pretrained embedding alone: an MLP, strongly regularised; 256 wide had the best
+            // mean of the two cross-validations (by clip and by blocks, seven seeds each), 64 and 512
+            // within a few tenths of a point (BENCHMARKS.md)
             Self {
-                hidden: 64,
+                hidden: 256,
                 dropout: 0.5,
                 weight_decay: 0.1,
                 balance: 0.5,

@@ -12,13 +12,10 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::weights::{HostTensor, MusicnnWeights};
+use super::weights::{DEAD, HostTensor, MusicnnWeights};
 
 /// Every batch norm of the TF graph uses this epsilon.
 const BN_EPS: f32 = 1e-3;
-
-/// A filter whose weights are all smaller than this in magnitude is dead.
-const DEAD: f32 = 1e-20;
 
 /// The filters (first axis of `k`) with a weight of magnitude ≥ [`DEAD`], in order.
 pub(super) fn live_filters(k: &HostTensor) -> Vec<usize> {

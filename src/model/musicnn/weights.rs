@@ -8,6 +8,10 @@
 //! TensorFlow (it moves the outputs by ~2e-3 of their largest value; float24 by at most 6e-5, measured by
 //! `scripts/import_musicnn.py`). Reading the float32 file rounds them the same way, so the trainer's and the
 //! page's networks are the same numbers.
+//!
+//! **Dead weights are zero.** The dead filters' weights (below 1e-30 in magnitude: `super::host`) are read
+//! as exact zeros. The network never computes with them, and zeros cost gzip almost nothing, where the
+//! tiny values' random low bytes took ~0.7 MB of the page's download.
 
 use std::collections::BTreeMap;
 
@@ -60,6 +64,10 @@ pub fn expected_shapes() -> Vec<(String, Vec<usize>)> {
     out
 }
 
+/// A kernel weight smaller than this in magnitude is dead: read as zero, and a filter of such weights only
+/// is not computed.
+pub(super) const DEAD: f32 = 1e-20;
+
 /// A conv or dense kernel: stored as float24.
 fn is_kernel(name: &str) -> bool {
     name.ends_with(".weight")
@@ -68,6 +76,11 @@ fn is_kernel(name: &str) -> bool {
 /// `x` rounded to its top 24 bits (round half up on the magnitude; what the import script checks).
 pub fn round24(x: f32) -> f32 {
     f32::from_bits((x.to_bits().wrapping_add(0x80)) & 0xffff_ff00)
+}
+
+/// A dead kernel weight as 0.
+fn flush_dead(x: f32) -> f32 {
+    if x.abs() < DEAD { 0.0 } else { x }
 }
 
 impl MusicnnWeights {
@@ -91,7 +104,7 @@ impl MusicnnWeights {
                         .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
                         .collect();
                     if is_kernel(&name) {
-                        v.iter_mut().for_each(|x| *x = round24(*x));
+                        v.iter_mut().for_each(|x| *x = flush_dead(round24(*x)));
                     }
                     (view.shape().to_vec(), v)
                 }
@@ -107,7 +120,7 @@ impl MusicnnWeights {
                     let v = (0..n)
                         .map(|i| {
                             let b = [0, data[2 * n + i], data[n + i], data[i]];
-                            f32::from_le_bytes(b)
+                            flush_dead(f32::from_le_bytes(b))
                         })
                         .collect();
                     (shape, v)
@@ -287,6 +300,25 @@ mod tests {
             packed.len(),
             f32_file.len()
         );
+    }
+
+    #[test]
+    fn dead_kernel_weights_read_as_zero_and_the_rest_unchanged() {
+        let mut w = synthetic();
+        let k = &mut w.tensors.get_mut("timbral.0.conv.weight").unwrap().data;
+        k[0] = 3e-31;
+        k[1] = -7e-35;
+        k[2] = 2e-20; // above the line: kept (rounded)
+        w.tensors.get_mut("dense.bias").unwrap().data[0] = 4e-31; // not a kernel: kept
+        let back = MusicnnWeights::from_safetensors(&w.to_packed()).unwrap();
+        let k = &back.get("timbral.0.conv.weight").data;
+        assert_eq!(k[0].to_bits(), 0);
+        assert_eq!(k[1].to_bits(), 0);
+        assert_eq!(k[2], round24(2e-20));
+        assert_eq!(back.get("dense.bias").data[0], 4e-31);
+        // zeros pack to zero bytes, and read back as zeros
+        let again = MusicnnWeights::from_safetensors(&back.to_packed()).unwrap();
+        assert_eq!(again, back);
     }
 
     #[test]
