@@ -145,14 +145,14 @@ pub(crate) mod tests {
             .collect();
         let mut rng = head::SplitMix(seed ^ songs_seed.wrapping_mul(0x2545_F491_4F6C_DD1D));
         let mut songs = Vec::new();
-        for label in 0..labels {
+        for (label, centre) in centres.iter().enumerate() {
             for k in 0..songs_per_label {
                 // each song sits a little off its label's centre
                 let offset: Vec<f32> = (0..d).map(|_| 0.5 * rng.normal()).collect();
                 let embeddings = (0..6)
                     .map(|_| {
                         (0..d)
-                            .map(|j| centres[label][j] + offset[j] + 0.5 * rng.normal())
+                            .map(|j| centre[j] + offset[j] + 0.5 * rng.normal())
                             .collect()
                     })
                     .collect();

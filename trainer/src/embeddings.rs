@@ -158,6 +158,9 @@ pub fn grids(
     Ok(out)
 }
 
+/// The front end, if the model has its head, and every clip's grid of embeddings.
+pub type Attached = (Option<FrontEndModel>, Vec<Vec<Vec<f32>>>);
+
 /// For a model with the musicnn head: the front end, every clip's grid (in `loaded`'s order), and each
 /// evaluation segment's embedding filled in (segment `k` is grid point `k · segment / hop`). Without it:
 /// nothing to do (`None`, and empty grids).
@@ -168,14 +171,14 @@ pub fn attach(
     opts: &crate::options::TrainOptions,
     device: &Device,
     quiet: bool,
-) -> Result<(Option<FrontEndModel>, Vec<Vec<Vec<f32>>>)> {
+) -> Result<Attached> {
     if !opts.model.has_musicnn() {
         return Ok((None, vec![Vec::new(); loaded.len()]));
     }
     let features = opts.feature_params();
     let hop = opts.embedding_hop;
     anyhow::ensure!(
-        hop > 0 && features.segment_samples % hop == 0,
+        hop > 0 && features.segment_samples.is_multiple_of(hop),
         "the embedding hop ({hop} samples) must divide the segment ({} samples)",
         features.segment_samples
     );

@@ -317,7 +317,10 @@ impl TrainArgs {
             pcen: self.pcen,
             embedding_hop: {
                 let hop = (self.embedding_hop as f64 * genre::features::SAMPLE_RATE as f64).round();
-                if !(hop >= 1.0) || genre::features::SEGMENT_SAMPLES % hop as usize != 0 {
+                if hop.is_nan()
+                    || hop < 1.0
+                    || !genre::features::SEGMENT_SAMPLES.is_multiple_of(hop as usize)
+                {
                     bail!(
                         "--embedding-hop {} s does not divide the 3-s segment (1.5, 1, 0.6, 0.5, ...)",
                         self.embedding_hop
