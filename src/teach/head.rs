@@ -1,9 +1,9 @@
 //! Training the head: the fused model of a musicnn-only [`ModelConfig`] (the embedding,
 //! normalised per dimension over the taught segments, → hidden layer with dropout → the labels),
 //! by AdamW with weight decay on a class-weighted cross-entropy, so a label with fewer segments
-//! weighs as much as the others. The recipe of the shipped model's head (dropout 0.5, weight
-//! decay 0.1, chosen on the cross-validation), with a hidden layer of 64: on GTZAN it did as well
-//! as the shipped 256 within the seeds' spread, and a person teaches from a few songs.
+//! weighs as much as the others. The trainer's recipe for the embedding alone (`--heads musicnn`:
+//! dropout 0.5, weight decay 0.1, chosen on the cross-validation), with a hidden layer of 64: on
+//! GTZAN it did as well as 256 within the seeds' spread, and a person teaches from a few songs.
 
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
