@@ -27,6 +27,6 @@ pub use manifest::{
     FrontEnd, Manifest, Normalisation, Scores, TAUGHT_IN_THE_BROWSER, TrainedOn,
 };
 pub use song::{
-    SongJob, SongResult, argmax, mean_probabilities, run_song, softmax_rows, softmax_rows_t,
-    spread_order,
+    SongJob, SongResult, argmax, calibrated_mean, mean_probabilities, run_song, softmax_rows,
+    softmax_rows_t, spread_order, temper,
 };

@@ -65,13 +65,34 @@ pub fn spread_order(n: usize) -> Vec<usize> {
     out
 }
 
+/// A distribution tempered as a whole: `softmax(ln p / temperature)` (`p` itself at temperature 1).
+/// It moves how sure the distribution is, never which label is on top.
+pub fn temper(p: &[f32], temperature: f32) -> Vec<f32> {
+    if temperature == 1.0 {
+        return p.to_vec();
+    }
+    let logits: Vec<f32> = p.iter().map(|x| x.max(1e-30).ln()).collect();
+    softmax_rows_t(&logits, p.len(), temperature)
+}
+
+/// The song's calibrated probabilities from its segments' uncalibrated ones (`[n, classes]`, temperature
+/// 1): their mean, tempered as one distribution. Tempering the mean rather than averaging tempered
+/// segments keeps the song's label the one its figures were measured on: a temperature below 1 would
+/// otherwise let a few confident segments outvote the rest, and one above 1 the reverse.
+pub fn calibrated_mean(segment_probs: &[f32], classes: usize, temperature: f32) -> Vec<f32> {
+    temper(&mean_probabilities(segment_probs, classes), temperature)
+}
+
 /// What a song's classification has given so far.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SongResult {
-    /// Mean of the finished segments' probabilities (empty before any).
+    /// The song's calibrated probabilities ([`calibrated_mean`] of the finished segments; empty before
+    /// any).
     pub probabilities: Vec<f32>,
-    /// Per segment, in time order: its probabilities once classified.
+    /// Per segment, in time order: its calibrated probabilities once classified (`softmax(z / T)`).
     pub segments: Vec<Option<Vec<f32>>>,
+    /// The same at temperature 1, what the song's probabilities are made from.
+    pub uncalibrated: Vec<Option<Vec<f32>>>,
     /// Mean of the finished segments' taggrams, for a model with the pretrained front end.
     pub tags: Option<Vec<f32>>,
     pub done: usize,
@@ -86,9 +107,19 @@ impl SongResult {
         (!self.probabilities.is_empty()).then(|| argmax(&self.probabilities))
     }
 
-    /// The finished segments' probabilities, in time order, row-major.
+    /// The finished segments' calibrated probabilities, in time order, row-major.
     pub fn finished_rows(&self) -> Vec<f32> {
         self.segments.iter().flatten().flatten().copied().collect()
+    }
+
+    /// The same at temperature 1: the rows whose mean has the song's label on top (what metrics read).
+    pub fn finished_uncalibrated_rows(&self) -> Vec<f32> {
+        self.uncalibrated
+            .iter()
+            .flatten()
+            .flatten()
+            .copied()
+            .collect()
     }
 }
 
@@ -100,6 +131,7 @@ pub struct SongJob {
     classes: usize,
     temperature: f32,
     segments: Vec<Option<Vec<f32>>>,
+    uncalibrated: Vec<Option<Vec<f32>>>,
     tags: Vec<Option<Vec<f32>>>,
 }
 
@@ -117,6 +149,7 @@ impl SongJob {
             classes,
             temperature,
             segments: vec![None; n_segments],
+            uncalibrated: vec![None; n_segments],
             tags: vec![None; n_segments],
         }
     }
@@ -133,13 +166,19 @@ impl SongJob {
     /// `indices` (as [`Self::next_batch`] gave them).
     pub fn accept(&mut self, indices: &[usize], logits: &[f32], taggram: Option<&[f32]>) {
         let probs = softmax_rows_t(logits, self.classes, self.temperature);
+        let raw = softmax_rows(logits, self.classes);
         assert_eq!(
             probs.len(),
             indices.len() * self.classes,
             "one row of logits per segment"
         );
-        for (row, &i) in probs.chunks(self.classes).zip(indices) {
+        for ((row, raw), &i) in probs
+            .chunks(self.classes)
+            .zip(raw.chunks(self.classes))
+            .zip(indices)
+        {
             self.segments[i] = Some(row.to_vec());
+            self.uncalibrated[i] = Some(raw.to_vec());
         }
         if let Some(t) = taggram {
             let per = t.len() / indices.len().max(1);
@@ -162,11 +201,17 @@ impl SongJob {
     }
 
     pub fn result(&self) -> SongResult {
-        let rows: Vec<f32> = self.segments.iter().flatten().flatten().copied().collect();
+        let rows: Vec<f32> = self
+            .uncalibrated
+            .iter()
+            .flatten()
+            .flatten()
+            .copied()
+            .collect();
         let probabilities = if rows.is_empty() {
             Vec::new()
         } else {
-            mean_probabilities(&rows, self.classes)
+            calibrated_mean(&rows, self.classes, self.temperature)
         };
         let tag_rows: Vec<&Vec<f32>> = self.tags.iter().flatten().collect();
         let tags = (!tag_rows.is_empty()).then(|| {
@@ -182,6 +227,7 @@ impl SongJob {
         SongResult {
             probabilities,
             segments: self.segments.clone(),
+            uncalibrated: self.uncalibrated.clone(),
             tags,
             done: self.done(),
         }
@@ -255,6 +301,35 @@ mod tests {
             "the mean of the tag rows that came back"
         );
         assert_eq!(r.finished_rows().len(), 10);
+    }
+
+    #[test]
+    fn calibration_moves_the_songs_confidence_not_its_label() {
+        // one sure segment for label 0, two mild ones for label 1: at temperature 1 the mean says 0
+        // (0.513); averaging segments tempered at 0.25 would say 1 (0.345 for label 0)
+        let logits = [10.0f32, 0.0, 0.0, 1.0, 0.0, 1.0];
+        let raw = mean_probabilities(&softmax_rows(&logits, 2), 2);
+        assert!(raw[0] > 0.5 && raw[0] < 0.52, "{raw:?}");
+        assert!(mean_probabilities(&softmax_rows_t(&logits, 2, 0.25), 2)[0] < 0.4);
+        for t in [0.25f32, 0.758, 1.0, 2.0, 8.0] {
+            let mut job = SongJob::new(3, 2, t, false);
+            let idx = job.next_batch(3);
+            job.accept(&idx, &logits, None);
+            let r = job.result();
+            assert_eq!(r.top(), Some(0), "temperature {t}");
+            // the mean tempered: logit difference ln(p0 / p1) divided by t
+            let want = 1.0 / (1.0 + (-(raw[0] / raw[1]).ln() / t).exp());
+            assert!(
+                (r.probabilities[0] - want).abs() < 1e-6,
+                "{t}: {:?}",
+                r.probabilities
+            );
+            assert!((r.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+            // segments shown at softmax(z / t); the uncalibrated rows kept for the mean
+            assert_eq!(r.finished_rows(), softmax_rows_t(&logits, 2, t));
+            assert_eq!(r.finished_uncalibrated_rows(), softmax_rows(&logits, 2));
+        }
+        assert_eq!(temper(&raw, 1.0), raw);
     }
 
     #[test]

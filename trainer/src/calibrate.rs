@@ -1,19 +1,18 @@
 //! Calibration of a model's probabilities by temperature scaling (Guo et al., 2017), fitted on held-out
 //! predictions (the cross-validation's), and the expected calibration error that says whether it helped.
 //!
-//! The probabilities are the song's: the mean over its segments of `softmax(logits / T)`. Held-out
-//! predictions are stored as segment probabilities `p = softmax(z)`, so `ln p = z − c` gives the logits back
-//! up to a constant per segment, which the softmax ignores.
+//! The probabilities are the song's, as the engine computes them ([`calibrated_mean`]): the mean of its
+//! segments' probabilities `softmax(z)` (how held-out predictions are stored), tempered as one
+//! distribution, so that the temperature moves how sure the answer is and never which label it is.
 
-use genre::inference::{argmax, mean_probabilities, softmax_rows_t};
+use genre::inference::{argmax, calibrated_mean};
 
 /// Bins of the expected calibration error.
 pub const ECE_BINS: usize = 15;
 
 /// The song's probabilities at temperature `t` from its segments' probabilities at temperature 1.
 pub fn song_probabilities(segment_probs: &[f32], k: usize, t: f32) -> Vec<f32> {
-    let logits: Vec<f32> = segment_probs.iter().map(|p| p.max(1e-30).ln()).collect();
-    mean_probabilities(&softmax_rows_t(&logits, k, t), k)
+    calibrated_mean(segment_probs, k, t)
 }
 
 /// Mean negative log-likelihood of the songs' labels at temperature `t`.

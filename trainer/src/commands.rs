@@ -68,10 +68,15 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let tracks: Vec<_> = idx.iter().map(|&i| &ds.tracks[i]).collect();
     let loaded = load_tracks(&targs.cache(), &tracks, true);
     let mut clf = clf;
-    // the song pipeline the page runs, clip by clip
+    // the song pipeline the page runs, clip by clip; the metrics read the segments at temperature 1
+    // (their mean has the song's label on top whatever the calibration: the figures are the page's
+    // answers, and the segment loss is comparable with training's)
     let per: Vec<(usize, Vec<f32>)> = loaded
         .into_iter()
-        .map(|(t, s)| (t.label, clf.classify_song(s, BATCH).finished_rows()))
+        .map(|(t, s)| {
+            let song = clf.classify_song(s, BATCH);
+            (t.label, song.finished_uncalibrated_rows())
+        })
         .collect();
     let m = metrics(&args.split, clf.labels(), &per);
     println!("{}", serde_json::to_string(&m)?);

@@ -134,6 +134,8 @@ pub fn cv(args: &CvArgs) -> Result<()> {
             grouping: Grouping,
             #[serde(default)]
             calibration: Option<Calibration>,
+            #[serde(default)]
+            folds: Vec<serde::de::IgnoredAny>,
         }
         let r: CvReport = serde_json::from_slice(
             &std::fs::read(report).with_context(|| format!("cannot read {}", report.display()))?,
@@ -147,7 +149,37 @@ pub fn cv(args: &CvArgs) -> Result<()> {
             );
         }
         let labels: Vec<String> = r.pooled.per_label.iter().map(|l| l.label.clone()).collect();
-        record_cv(dir, &r.pooled, &labels, r.calibration.as_ref())?;
+        // the calibration is fitted again on the folds' held-out predictions beside the report when
+        // they are there, so that a model records the calibration as the engine now applies it
+        let folds = r.folds.len();
+        let held: Option<Vec<HeldClip>> = report.parent().and_then(|out| {
+            (1..=folds)
+                .map(|f| read_json::<FoldResult>(&fold_dir(out, f).join("result.json")))
+                .map(|res| res.map(|res| res.held))
+                .collect::<Option<Vec<_>>>()
+                .map(|v| v.concat())
+        });
+        let calibration = match held {
+            Some(h) if folds > 0 && h.len() == r.pooled.tracks => {
+                let c = calibration_of(&pooled(&h), labels.len(), &r.pooled, folds);
+                println!(
+                    "calibration fitted again on the {} held-out clips: temperature {:.3}; expected \
+                     calibration error of the track predictions {:.3} → {:.3}",
+                    h.len(),
+                    c.temperature,
+                    c.ece_before,
+                    c.ece_after
+                );
+                Some(c)
+            }
+            _ => {
+                println!(
+                    "(no fold results beside the report: its calibration is recorded as it is)"
+                );
+                r.calibration
+            }
+        };
+        record_cv(dir, &r.pooled, &labels, calibration.as_ref())?;
         println!(
             "cross-validation figures of {} recorded in {}",
             report.display(),
