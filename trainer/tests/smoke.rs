@@ -233,12 +233,48 @@ fn cross_validation_records_its_figures_in_a_model_now_or_later() {
     m.scores.cv_balanced_accuracy = None;
     let stripped = genre::inference::replace_manifest(&bytes, &m).unwrap();
     std::fs::write(later.join("model.genre"), stripped).unwrap();
-    ok(trainer()
+    let log = ok(trainer()
         .args(["cv", "--from", cv_out.join("cv.json").to_str().unwrap()])
         .args(["--record-in", later.to_str().unwrap()])
         .output()
         .unwrap());
     assert_eq!(manifest(&later)["scores"], manifest(&model)["scores"]);
+    // the calibration is fitted again on the folds' held-out predictions beside the report: the
+    // same predictions, the same rule, the same temperature
+    assert!(
+        log.contains("calibration fitted again on the 18 held-out clips"),
+        "{log}"
+    );
+    assert!(
+        manifest(&model)["calibration"]["temperature"]
+            .as_f64()
+            .is_some()
+    );
+    assert_eq!(
+        manifest(&later)["calibration"],
+        manifest(&model)["calibration"]
+    );
+    // a report alone (no fold results beside it) is recorded with the calibration it holds
+    let alone = tmp.path().join("alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    let mut odd = cv.clone();
+    odd["calibration"]["temperature"] = Value::from(1.2345);
+    std::fs::write(alone.join("cv.json"), odd.to_string()).unwrap();
+    let log = ok(trainer()
+        .args(["cv", "--from", alone.join("cv.json").to_str().unwrap()])
+        .args(["--record-in", later.to_str().unwrap()])
+        .output()
+        .unwrap());
+    assert!(log.contains("recorded as it is"), "{log}");
+    let t = manifest(&later)["calibration"]["temperature"]
+        .as_f64()
+        .unwrap();
+    assert!((t - 1.2345).abs() < 1e-6, "{t}");
+    ok(trainer()
+        .args(["cv", "--from", cv_out.join("cv.json").to_str().unwrap()])
+        .args(["--record-in", later.to_str().unwrap()])
+        .output()
+        .unwrap());
     // the model file itself carries them (the page reads that one)
     let (m, _) =
         genre::inference::decode_model_file(&std::fs::read(later.join("model.genre")).unwrap())
