@@ -109,18 +109,18 @@ impl SongResult {
 
     /// The finished segments' calibrated probabilities, in time order, row-major.
     pub fn finished_rows(&self) -> Vec<f32> {
-        self.segments.iter().flatten().flatten().copied().collect()
+        finished(&self.segments)
     }
 
     /// The same at temperature 1: the rows whose mean has the song's label on top (what metrics read).
     pub fn finished_uncalibrated_rows(&self) -> Vec<f32> {
-        self.uncalibrated
-            .iter()
-            .flatten()
-            .flatten()
-            .copied()
-            .collect()
+        finished(&self.uncalibrated)
     }
+}
+
+/// The rows that are there, in order, row-major.
+fn finished(rows: &[Option<Vec<f32>>]) -> Vec<f32> {
+    rows.iter().flatten().flatten().copied().collect()
 }
 
 /// A song's segments on their way through the model.
@@ -201,13 +201,7 @@ impl SongJob {
     }
 
     pub fn result(&self) -> SongResult {
-        let rows: Vec<f32> = self
-            .uncalibrated
-            .iter()
-            .flatten()
-            .flatten()
-            .copied()
-            .collect();
+        let rows = finished(&self.uncalibrated);
         let probabilities = if rows.is_empty() {
             Vec::new()
         } else {

@@ -10,16 +10,11 @@ use genre::inference::{argmax, calibrated_mean};
 /// Bins of the expected calibration error.
 pub const ECE_BINS: usize = 15;
 
-/// The song's probabilities at temperature `t` from its segments' probabilities at temperature 1.
-pub fn song_probabilities(segment_probs: &[f32], k: usize, t: f32) -> Vec<f32> {
-    calibrated_mean(segment_probs, k, t)
-}
-
 /// Mean negative log-likelihood of the songs' labels at temperature `t`.
 fn nll(clips: &[(usize, Vec<f32>)], k: usize, t: f32) -> f64 {
     clips
         .iter()
-        .map(|(label, probs)| -(song_probabilities(probs, k, t)[*label].max(1e-12) as f64).ln())
+        .map(|(label, probs)| -(calibrated_mean(probs, k, t)[*label].max(1e-12) as f64).ln())
         .sum::<f64>()
         / clips.len().max(1) as f64
 }
@@ -55,7 +50,7 @@ pub fn fit_temperature(clips: &[(usize, Vec<f32>)], k: usize) -> f32 {
 pub fn expected_calibration_error(clips: &[(usize, Vec<f32>)], k: usize, t: f32) -> f64 {
     let mut bins = vec![(0usize, 0.0f64, 0.0f64); ECE_BINS];
     for (label, probs) in clips {
-        let p = song_probabilities(probs, k, t);
+        let p = calibrated_mean(probs, k, t);
         let top = argmax(&p);
         let conf = p[top] as f64;
         let b = ((conf * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
@@ -95,7 +90,7 @@ mod tests {
         let t = fit_temperature(&clips, 2);
         assert!(t > 1.5, "temperature {t}");
         // at the fitted temperature the confidence of the right answers is about the accuracy
-        let p = song_probabilities(&clips[0].1, 2, t)[0];
+        let p = calibrated_mean(&clips[0].1, 2, t)[0];
         assert!((p - 0.7).abs() < 0.02, "confidence {p}");
         let (before, after) = (
             expected_calibration_error(&clips, 2, 1.0),
